@@ -1,0 +1,260 @@
+"""The content model: plain typed classes, no I/O.
+
+Built from validated data (:func:`Portal.from_entries`), so constructors may trust the shape the schemas
+guarantee. Every stage after validation (site, role checks, exports, dashboard) reads these classes.
+Dates stay ISO strings as written (``2024-03-01`` or an RFC 3339 date-time): they sort correctly as text,
+and keeping them as text keeps builds deterministic; :func:`as_date` parses when arithmetic is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .load import Entry
+
+Owner = tuple[str, str]  # ("organization", slug) or ("user", username)
+
+
+def as_date(value: str | None) -> dt.date | None:
+    """The calendar date of an ISO date or date-time string (None stays None)."""
+    return None if value is None else dt.date.fromisoformat(value[:10])
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    description: str
+    base_url: str
+    languages: list[str]
+    maintainers: list[str]
+    bots: list[str] = field(default_factory=list)
+    repository: str | None = None
+    branch: str = "main"
+    theme: str | None = None
+    contact_email: str | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Site:
+        return cls(**data)
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    name: str
+    emails: list[str]
+    signing_keys: list[str] = field(default_factory=list)
+    about: str = ""
+    url: str | None = None
+    avatar: str | None = None
+
+    @classmethod
+    def from_data(cls, username: str, data: dict[str, Any]) -> User:
+        return cls(username=username, **data)
+
+
+@dataclass(frozen=True)
+class Member:
+    user: str
+    role: str  # admin | editor
+    since: str
+
+
+@dataclass(frozen=True)
+class Organization:
+    slug: str
+    name: str
+    description: str
+    created: str
+    members: list[Member]
+    acronym: str | None = None
+    url: str | None = None
+    logo: str | None = None
+    badges: list[str] = field(default_factory=list)
+    contact_point: dict[str, str] | None = None
+
+    @classmethod
+    def from_data(cls, slug: str, data: dict[str, Any]) -> Organization:
+        members = [Member(**m) for m in data["members"]]
+        return cls(slug=slug, **{**data, "members": members})
+
+    def role_of(self, username: str) -> str | None:
+        """``admin``, ``editor`` or None."""
+        return next((m.role for m in self.members if m.user == username), None)
+
+    @property
+    def admins(self) -> list[str]:
+        return [m.user for m in self.members if m.role == "admin"]
+
+
+@dataclass(frozen=True)
+class Checksum:
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    title: str
+    url: str
+    type: str
+    format: str
+    mime: str | None = None
+    filesize: int | None = None
+    checksum: Checksum | None = None
+    created: str | None = None
+    last_modified: str | None = None
+    description: str = ""
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Resource:
+        checksum = Checksum(**data["checksum"]) if "checksum" in data else None
+        return cls(**{**data, "checksum": checksum})
+
+
+@dataclass(frozen=True)
+class Dataset:
+    slug: str
+    owner: Owner
+    path: str  # content-relative path of its YAML file
+    title: str
+    description: str
+    license: str
+    created: str
+    last_modified: str
+    resources: list[Resource] = field(default_factory=list)
+    acronym: str | None = None
+    frequency: str | None = None
+    temporal_coverage: dict[str, str] | None = None
+    spatial: dict[str, Any] | None = None
+    tags: list[str] = field(default_factory=list)
+    private: bool = False
+    archived: bool = False
+    contact_point: dict[str, str] | None = None
+    harvest: dict[str, Any] | None = None
+
+    @classmethod
+    def from_data(cls, slug: str, owner: Owner, path: str, data: dict[str, Any]) -> Dataset:
+        resources = [Resource.from_data(r) for r in data.get("resources", [])]
+        return cls(slug=slug, owner=owner, path=path, **{**data, "resources": resources})
+
+
+@dataclass(frozen=True)
+class Reuse:
+    slug: str
+    owner: Owner
+    path: str
+    title: str
+    description: str
+    url: str
+    type: str
+    created: str
+    datasets: list[str]
+    topic: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+
+    @classmethod
+    def from_data(cls, slug: str, owner: Owner, path: str, data: dict[str, Any]) -> Reuse:
+        return cls(slug=slug, owner=owner, path=path, **data)
+
+
+@dataclass(frozen=True)
+class Message:
+    author: str
+    posted: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Discussion:
+    id: str
+    owner: Owner
+    path: str
+    subject: str
+    title: str
+    messages: list[Message]
+    subject_type: str = "dataset"
+    closed: str | None = None
+    closed_by: str | None = None
+
+    @classmethod
+    def from_data(cls, id: str, owner: Owner, path: str, data: dict[str, Any]) -> Discussion:
+        messages = [Message(**m) for m in data["messages"]]
+        return cls(id=id, owner=owner, path=path, **{**data, "messages": messages})
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+
+@dataclass(frozen=True)
+class MembershipRequest:
+    organization: str
+    user: str
+    comment: str
+    created: str
+    status: str  # pending | accepted | refused
+    role: str | None = None
+    handled_by: str | None = None
+    handled: str | None = None
+    refusal_comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Harvester:
+    organization: str
+    name: str
+    backend: str
+    url: str
+    title: str | None = None
+    active: bool = True
+    frequency: str = "manual"
+    filters: dict[str, Any] = field(default_factory=dict)
+    vanished: str = "archive"
+
+
+@dataclass
+class Portal:
+    """Everything the content holds, by kind and name. Private datasets are kept: publishers decide."""
+
+    site: Site
+    users: dict[str, User] = field(default_factory=dict)
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    reuses: dict[str, Reuse] = field(default_factory=dict)
+    discussions: dict[str, Discussion] = field(default_factory=dict)
+    requests: list[MembershipRequest] = field(default_factory=list)
+    harvesters: list[Harvester] = field(default_factory=list)
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[Entry]) -> Portal:
+        """The model of validated entries (call only when validation found no problem)."""
+        entries = sorted(entries, key=lambda e: e.location.path)
+        site = next(Site.from_data(e.data) for e in entries if e.location.kind == "site")
+        portal = cls(site=site)
+        for entry in entries:
+            loc, data = entry.location, entry.data
+            if loc.kind == "user":
+                portal.users[loc.user] = User.from_data(loc.user, data)
+            elif loc.kind == "organization":
+                portal.organizations[loc.org] = Organization.from_data(loc.org, data)
+            elif loc.kind == "dataset":
+                portal.datasets[loc.slug] = Dataset.from_data(loc.slug, loc.owner, loc.path, data)
+            elif loc.kind == "reuse":
+                portal.reuses[loc.slug] = Reuse.from_data(loc.slug, loc.owner, loc.path, data)
+            elif loc.kind == "discussion":
+                portal.discussions[loc.slug] = Discussion.from_data(loc.slug, loc.owner, loc.path, data)
+            elif loc.kind == "request":
+                portal.requests.append(MembershipRequest(organization=loc.org, **data))
+            elif loc.kind == "harvester":
+                portal.harvesters.append(Harvester(organization=loc.org, name=loc.slug, **data))
+        return portal

@@ -1,0 +1,297 @@
+"""Check a content folder: every file against its JSON Schema, then the portal as a whole.
+
+Returns every problem, never only the first, each pointing at a file and line. Stages:
+
+1. :func:`scan` walks the folder and classifies each path with :mod:`generator.layout` (unknown places,
+   symlinks, folders named like files and bad slugs are problems, not crashes);
+2. :func:`check_file` parses one YAML file (:mod:`generator.load`) and validates it against its schema,
+   turning each schema error into a problem at the offending node, with a hint;
+3. :func:`check_portal` runs the cross-file rules on the files that passed their schema.
+
+Stage 2 runs on a process pool for large portals: it is the only per-file cost that matters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import unicodedata
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schemas
+from .errors import Problem, UsageError
+from .integrity import check_portal
+from .layout import SLUG_RE, Location, classify
+from .load import Document, Entry, display_path, read_document
+
+PARALLEL_THRESHOLD = 2000  # below this, starting worker processes costs more than it saves
+IGNORED_NAMES = {".gitkeep"}
+_TYPE_NAMES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of keys to values",
+    "null": "nothing",
+}
+_YAML_READS = {"boolean": "true/false", "number": "a number", "date": "a date"}
+
+
+@dataclass
+class Validation:
+    """The outcome of :func:`validate`: every entry found, and every problem."""
+
+    content_dir: Path
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def repo_root_of(content_dir: Path) -> Path:
+    """The git work tree holding ``content_dir`` (paths are shown relative to it), else its parent."""
+    for folder in (content_dir, *content_dir.parents):
+        if (folder / ".git").exists():
+            return folder
+    return content_dir.parent
+
+
+def validate(content_dir: Path, jobs: int | None = None) -> Validation:
+    """Validate the whole content folder; see the module docstring for the stages."""
+    content_dir = Path(content_dir)
+    if not content_dir.is_dir():
+        raise UsageError(f"no content folder at {content_dir} (pass --content DIR)")
+    content_dir = content_dir.absolute()
+    repo_root = repo_root_of(content_dir)
+    result = Validation(content_dir)
+    work: list[tuple[Path, str, Location]] = []
+    for abspath, location, problem in scan(content_dir, repo_root):
+        if problem is not None:
+            result.problems.append(problem)
+        elif location.schema is None:
+            result.entries.append(Entry(location))
+        else:
+            work.append((abspath, display_path(abspath, repo_root), location))
+    for (_, _, location), doc in zip(work, _check_files(work, jobs), strict=True):
+        result.entries.append(Entry(location, doc))
+        result.problems.extend(doc.problems)
+    site_file = display_path(content_dir / "site.yaml", repo_root)
+    result.problems.extend(check_portal(result.entries, site_file))
+    result.problems.sort()
+    return result
+
+
+def scan(content_dir: Path, repo_root: Path) -> Iterator[tuple[Path, Location, Problem | None]]:
+    """Every file under ``content_dir`` with its location, or a problem for what may not be there."""
+    for folder, dirnames, filenames in os.walk(content_dir):
+        dirnames.sort()
+        base = Path(folder)
+        for name in list(dirnames):
+            path = base / name
+            rel = path.relative_to(content_dir).as_posix()
+            shown = display_path(path, repo_root)
+            if path.is_symlink():
+                dirnames.remove(name)
+                yield (
+                    path,
+                    None,
+                    Problem(
+                        shown,
+                        1,
+                        1,
+                        "symlink",
+                        "symbolic links are not allowed in content",
+                        "replace the link by the real folder",
+                    ),
+                )
+            elif name.endswith(".yaml") and classify(rel) is not None:
+                dirnames.remove(name)
+                yield (
+                    path,
+                    None,
+                    Problem(
+                        shown, 1, 1, "not-a-file", "this is a folder, a YAML file is expected", "rename the folder"
+                    ),
+                )
+        for name in sorted(filenames):
+            if name in IGNORED_NAMES:
+                continue
+            path = base / name
+            rel = path.relative_to(content_dir).as_posix()
+            shown = display_path(path, repo_root)
+            location = classify(rel)
+            if path.is_symlink():
+                yield (
+                    path,
+                    location,
+                    Problem(
+                        shown,
+                        1,
+                        1,
+                        "symlink",
+                        "symbolic links are not allowed in content",
+                        "replace the link by the file itself",
+                    ),
+                )
+            elif location is None:
+                yield (
+                    path,
+                    None,
+                    Problem(shown, 1, 1, "unknown-file", "no content of the portal lives here", _where_hint(rel)),
+                )
+            else:
+                bad = [(what, value) for what, value in location.names() if not SLUG_RE.match(value)]
+                if bad:
+                    what, value = bad[0]
+                    yield (
+                        path,
+                        location,
+                        Problem(
+                            shown,
+                            1,
+                            1,
+                            "bad-slug",
+                            f"'{value}' is not a valid {_SLUG_WHAT[what]} slug",
+                            f"use lowercase letters a-z, digits and single hyphens, e.g. '{_slugify(value)}'",
+                        ),
+                    )
+                else:
+                    yield path, location, None
+
+
+_SLUG_WHAT = {"org": "organization", "user": "user", "slug": "file name", "harvester": "harvester"}
+
+
+def _slugify(value: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split()) or "name"
+
+
+def _where_hint(rel: str) -> str:
+    if rel.endswith(".yml"):
+        return "content files end in .yaml: rename it"
+    return "see docs/content.md for where each kind of file goes (e.g. organizations/<org>/datasets/<slug>.yaml)"
+
+
+def _check_files(work: list[tuple[Path, str, Location]], jobs: int | None) -> list[Document]:
+    if jobs == 1 or len(work) < PARALLEL_THRESHOLD:
+        return [check_file(abspath, file, location.schema) for abspath, file, location in work]
+    jobs = jobs or os.cpu_count() or 1
+    chunk = max(1, min(500, len(work) // (jobs * 8)))
+    with ProcessPoolExecutor(jobs) as pool:
+        return list(pool.map(_check_file_star, work, chunksize=chunk))
+
+
+def _check_file_star(item: tuple[Path, str, Location]) -> Document:
+    abspath, file, location = item
+    return check_file(abspath, file, location.schema)
+
+
+def check_file(abspath: Path, file: str, kind: str) -> Document:
+    """Parse one file and validate it against the schema of ``kind``; problems land on the document."""
+    doc = read_document(abspath, file)
+    if doc.root is not None and not doc.problems:
+        doc.problems.extend(schema_problems(doc, kind))
+    doc.release()
+    doc.implicit = {}
+    return doc
+
+
+def schema_problems(doc: Document, kind: str) -> list[Problem]:
+    """Every schema error of ``doc`` as a problem at its node, plus unquoted dates where text is expected."""
+    found = [_from_schema_error(doc, kind, error) for error in schemas.validator(kind).iter_errors(doc.data)]
+    problems = [p for group in found for p in group]
+    flagged = {p.path for p in problems}
+    for path, read_as in doc.implicit.items():
+        if read_as == "date" and path not in flagged and not schemas.accepts_date(schemas.subschema(kind, path)):
+            sub = schemas.subschema(kind, path)
+            if sub is not None and sub[0].get("type") == "string":
+                problems.append(
+                    doc.problem(
+                        path,
+                        "yaml-unquoted-date",
+                        "YAML reads this unquoted value as a date",
+                        "put it in quotes where text is meant",
+                    )
+                )
+    return problems
+
+
+def _from_schema_error(doc: Document, kind: str, error: Any) -> list[Problem]:
+    path = tuple(error.instance_path)
+    kind_name = type(error.kind).__name__
+    keyword_parent = error.absolute_keyword_location.rsplit("/", 1)[0]
+    sub = schemas.at_location(keyword_parent)
+    hint = sub.get("x-hint", "") if isinstance(sub, dict) else ""
+    where = _describe(path)
+    if kind_name == "AdditionalProperties":
+        allowed = sorted(sub.get("properties", {}))
+        problems = []
+        for key in error.kind.unexpected:
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            suggestion = f"did you mean {close[0]}?" if close else f"allowed keys: {', '.join(allowed)}"
+            problems.append(
+                doc.problem(path + (key,), "unknown-key", f"unknown key '{key}'{where}", suggestion, key=True)
+            )
+        return problems
+    if kind_name == "Required":
+        return [
+            doc.problem(
+                path,
+                "missing-key",
+                f"missing required key '{error.kind.property}'{where}",
+                _required_hint(sub, error.kind.property),
+            )
+        ]
+    if kind_name == "Type":
+        expected = sub.get("type")
+        names = " or ".join(_TYPE_NAMES.get(t, t) for t in (expected if isinstance(expected, list) else [expected]))
+        message = f"expected {names}{where}, found {_describe_value(error.instance)}"
+        read_as = doc.implicit.get(path)
+        if read_as and "string" in (expected if isinstance(expected, list) else [expected]):
+            hint = f"YAML reads this unquoted value as {_YAML_READS[read_as]}: put it in quotes"
+        return [doc.problem(path, "wrong-type", message, hint)]
+    if kind_name == "Enum":
+        options = [str(v) for v in sub.get("enum", [])]
+        value = str(error.instance)
+        close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]}?" if close else "allowed: " + ", ".join(options)
+        if doc.implicit.get(path) in ("boolean", "number"):
+            hint = f"YAML reads this unquoted value as {_YAML_READS[doc.implicit[path]]}: put it in quotes"
+        return [
+            doc.problem(path, "not-allowed", f"{_describe_value(error.instance)} is not an allowed value{where}", hint)
+        ]
+    code = {"Pattern": "bad-format", "Format": "bad-format", "AnyOf": "bad-format"}.get(kind_name, "invalid")
+    if code == "bad-format":
+        return [doc.problem(path, code, f"{_describe_value(error.instance)} is not valid{where}", hint)]
+    return [doc.problem(path, code, f"{error.message}{where}", hint)]
+
+
+def _required_hint(sub: dict, prop: str) -> str:
+    described = sub.get("properties", {}).get(prop, {})
+    return described.get("description", "") if isinstance(described, dict) else ""
+
+
+def _describe(path: tuple) -> str:
+    if not path:
+        return ""
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    return f" at {text}"
+
+
+def _describe_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
