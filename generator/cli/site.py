@@ -1,0 +1,3 @@
+"""``portal build`` and ``portal serve``: render the static site (see docs/site.md)."""
+
+from __future__ import annotations
