@@ -1,0 +1,369 @@
+"""The only module that runs git (and ``ssh-keygen`` to verify signatures).
+
+Plumbing only, no checkout: ``rev-list`` for the commits, ``diff-tree -r -z`` for what each changed, and one
+long-lived ``cat-file --batch`` for every object read (commits, trees, blobs). Commit objects are parsed
+here rather than through ``git log`` formats, so no configuration (``log.mailmap``, ``.mailmap`` files,
+``log.showSignature``...) can change the author email we judge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Container
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import PortalError
+
+FETCH_HINT = (
+    "check out the full history: actions/checkout with `fetch-depth: 0` (GitLab: GIT_DEPTH: 0, "
+    "or `git fetch --unshallow`)"
+)
+_ENV = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+for _name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+    _ENV.pop(_name, None)
+KEY_TYPES = (
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
+_TIME = r"\d{8}(?:\d{4}(?:\d{2})?)?Z?"
+_OPTION = rf'(?:valid-after|valid-before)="{_TIME}"'
+_KEY_RE = re.compile(
+    rf"^(?:(?P<options>{_OPTION}(?:,{_OPTION})*)\s+)?(?P<type>{'|'.join(map(re.escape, KEY_TYPES))})"
+    r"\s+(?P<key>[A-Za-z0-9+/]+={0,3})(?:\s.*)?$"
+)
+_SAFE_PRINCIPAL = re.compile(r"^[^\s\"',*?!]+$")
+
+
+class GitError(PortalError):
+    """Git cannot answer (missing, not a repository, unknown revision, shallow clone): the check cannot run."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A parsed commit object. ``payload`` is the object without its signature: what the signer signed."""
+
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_time: int
+    committer_time: int
+    signature: str | None
+    payload: bytes
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One path a commit changed: A (added), M (modified), D (deleted); renames come split in two."""
+
+    status: str
+    path: str  # relative to the repository root
+    old_oid: str | None
+    new_oid: str | None
+    old_mode: str = ""
+    new_mode: str = ""
+
+
+class Repo:
+    """A git repository read through plumbing; use as a context manager to close ``cat-file``."""
+
+    def __init__(self, where: Path):
+        if shutil.which("git") is None:
+            raise GitError("git is not installed (it is needed to read the commits)")
+        try:
+            top = self._run(["rev-parse", "--show-toplevel"], cwd=Path(where)).decode().strip()
+        except GitError as exc:
+            raise GitError(f"{where} is not in a git repository: {exc}") from None
+        self.root = Path(top)
+        self._batch: subprocess.Popen | None = None
+
+    def __enter__(self) -> Repo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._batch is not None:
+            self._batch.stdin.close()
+            self._batch.wait()
+            self._batch.stdout.close()
+            self._batch = None
+
+    # ------------------------------------------------------------------------------------------ commands
+
+    def _run(self, args: list[str], cwd: Path | None = None, check: bool = True) -> bytes:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=cwd or self.root, env=_ENV, capture_output=True, check=False, timeout=600
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}") from None
+        except subprocess.TimeoutExpired:
+            raise GitError(f"git {args[0]} did not finish in 10 minutes") from None
+        if check and done.returncode != 0:
+            detail = done.stderr.decode(errors="replace").strip().splitlines()
+            raise GitError(f"git {args[0]} failed: {detail[-1] if detail else 'exit ' + str(done.returncode)}")
+        return done.stdout
+
+    def is_shallow(self) -> bool:
+        return self._run(["rev-parse", "--is-shallow-repository"]).strip() == b"true"
+
+    def resolve(self, rev: str) -> str:
+        """The commit id of ``rev``; a :class:`GitError` saying how to fetch it when it is unknown."""
+        if rev.startswith("-") or "\n" in rev:
+            raise GitError(f"{rev!r} is not a revision")
+        out = self._run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], check=False)
+        if not out.strip():
+            raise GitError(f"unknown revision {rev!r}: fetch it first ({FETCH_HINT})")
+        return out.decode().strip()
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        done = subprocess.run(
+            ["git", "merge-base", "--is-ancestor", ancestor, descendant],
+            cwd=self.root,
+            env=_ENV,
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode not in (0, 1):
+            raise GitError(f"git merge-base failed: {done.stderr.decode(errors='replace').strip()}")
+        return done.returncode == 0
+
+    def commits(self, base: str, head: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Every commit of ``base..head``, parents before children, each with its parents."""
+        out = self._run(["rev-list", "--reverse", "--topo-order", "--parents", f"{base}..{head}", "--"])
+        result = []
+        for line in out.decode().splitlines():
+            sha, *parents = line.split()
+            result.append((sha, tuple(parents)))
+        return result
+
+    def changes(self, parent: str | None, commit: str, renames: bool = True) -> list[FileChange]:
+        """What ``commit`` changed against ``parent`` (None: against the empty tree, for a root commit)."""
+        args = ["diff-tree", "-r", "-z", "--no-commit-id", "--no-ext-diff", "--no-textconv"]
+        args += ["-M"] if renames else ["--no-renames"]
+        args += ["--root", commit] if parent is None else [parent, commit]
+        return _parse_raw(self._run(args))
+
+    def merge_changes(self, commit: str, parents: tuple[str, ...]) -> list[FileChange]:
+        """The paths of a merge that differ from every parent (an "evil merge"), against the first parent."""
+        per_parent = [{c.path: c for c in self.changes(p, commit, renames=False)} for p in parents]
+        common = set(per_parent[0]).intersection(*per_parent[1:])
+        return [per_parent[0][path] for path in sorted(common)]
+
+    # ------------------------------------------------------------------------------------------ objects
+
+    def read(self, spec: str) -> tuple[str, str, bytes] | None:
+        """``(oid, type, content)`` of an object (``<oid>`` or ``<rev>:<path>``), None when missing."""
+        if "\n" in spec or "\r" in spec:
+            return None
+        batch = self._cat_file()
+        batch.stdin.write(spec.encode() + b"\n")
+        batch.stdin.flush()
+        header = batch.stdout.readline()
+        if not header:
+            raise GitError("git cat-file stopped unexpectedly")
+        parts = header.split()
+        if len(parts) != 3 or parts[-1] in (b"missing", b"ambiguous"):
+            return None
+        size = int(parts[2])
+        data = batch.stdout.read(size)
+        batch.stdout.read(1)  # the newline after the content
+        return parts[0].decode(), parts[1].decode(), data
+
+    def _cat_file(self) -> subprocess.Popen:
+        if self._batch is None:
+            try:
+                self._batch = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    cwd=self.root,
+                    env=_ENV,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError as exc:
+                raise GitError(f"cannot run git cat-file: {exc}") from None
+        return self._batch
+
+    def blob(self, spec: str) -> bytes | None:
+        found = self.read(spec)
+        return found[2] if found is not None and found[1] == "blob" else None
+
+    def tree(self, spec: str, known: Container[str] = ()) -> tuple[str, list[tuple[str, str, str]]] | None:
+        """``(tree oid, [(mode, name, oid)])`` of a tree, None when it does not exist; entries are not parsed
+        (an empty list) when the oid is in ``known``."""
+        found = self.read(spec)
+        if found is None or found[1] != "tree":
+            return None
+        return found[0], ([] if found[0] in known else _parse_tree(found[2]))
+
+    def commit(self, sha: str) -> Commit:
+        found = self.read(sha)
+        if found is None or found[1] != "commit":
+            raise GitError(f"{sha} is not a commit")
+        return parse_commit(found[0], found[2])
+
+
+def _parse_raw(out: bytes) -> list[FileChange]:
+    fields = out.split(b"\0")
+    changes: list[FileChange] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        meta = fields[i].decode().lstrip(":").split()
+        old_mode, new_mode, old_oid, new_oid, status = meta[0], meta[1], meta[2], meta[3], meta[4]
+        if status[0] in "RC":
+            source, target = (
+                fields[i + 1].decode(errors="surrogateescape"),
+                fields[i + 2].decode(errors="surrogateescape"),
+            )
+            i += 3
+            if status[0] == "R":
+                changes.append(FileChange("D", source, old_oid, None, old_mode, ""))
+            changes.append(FileChange("A", target, None, new_oid, "", new_mode))
+            continue
+        path = fields[i + 1].decode(errors="surrogateescape")
+        i += 2
+        kind = {"A": "A", "D": "D"}.get(status[0], "M")
+        changes.append(
+            FileChange(
+                kind, path, None if kind == "A" else old_oid, None if kind == "D" else new_oid, old_mode, new_mode
+            )
+        )
+    return changes
+
+
+def _parse_tree(data: bytes) -> list[tuple[str, str, str]]:
+    entries = []
+    i = 0
+    while i < len(data):
+        space = data.index(b" ", i)
+        nul = data.index(b"\0", space)
+        mode = data[i:space].decode()
+        name = data[space + 1 : nul].decode(errors="surrogateescape")
+        oid = data[nul + 1 : nul + 21].hex()
+        entries.append((mode, name, oid))
+        i = nul + 21
+    return entries
+
+
+_PERSON = re.compile(rb"^(?P<name>.*?) ?<(?P<email>[^<>]*)> (?P<time>-?\d+)(?: [+-]\d{4})?$")
+
+
+def parse_commit(sha: str, raw: bytes) -> Commit:
+    """Parse a raw commit object; its signature headers are removed from the payload (as git does)."""
+    head, sep, _ = raw.partition(b"\n\n")
+    lines = head.split(b"\n")
+    headers: list[tuple[bytes, bytes]] = []
+    for line in lines:
+        if line.startswith(b" ") and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, value + b"\n" + line[1:])
+        else:
+            name, _, value = line.partition(b" ")
+            headers.append((name, value))
+    tree, parents, author, committer, signature = "", [], None, None, None
+    for name, value in headers:
+        if name == b"tree":
+            tree = value.decode()
+        elif name == b"parent":
+            parents.append(value.decode())
+        elif name == b"author":
+            author = _PERSON.match(value)
+        elif name == b"committer":
+            committer = _PERSON.match(value)
+        elif name in (b"gpgsig", b"gpgsig-sha256") and signature is None:
+            signature = value.decode(errors="replace")
+    payload = _strip_signature(raw)
+    return Commit(
+        sha=sha,
+        tree=tree,
+        parents=tuple(parents),
+        author_name=author["name"].decode(errors="replace") if author else "",
+        author_email=author["email"].decode(errors="replace").strip() if author else "",
+        author_time=int(author["time"]) if author else 0,
+        committer_time=int(committer["time"]) if committer else 0,
+        signature=signature,
+        payload=payload,
+    )
+
+
+def _strip_signature(raw: bytes) -> bytes:
+    head, sep, body = raw.partition(b"\n\n")
+    kept, skipping = [], False
+    for line in head.split(b"\n"):
+        if line.startswith(b" ") and skipping:
+            continue
+        skipping = line.startswith((b"gpgsig ", b"gpgsig-sha256 "))
+        if not skipping:
+            kept.append(line)
+    return b"\n".join(kept) + sep + body
+
+
+# ---------------------------------------------------------------------------------------------- signatures
+
+
+def signer_line(principal: str, entry: str) -> str | None:
+    """An allowed-signers line for one ``signing_keys`` entry of a user file, None if the entry is not usable.
+
+    An entry is ``[valid-after="YYYYMMDD[HHMM[SS]][Z]"][,valid-before="..."] <type> <base64> [comment]``.
+    """
+    match = _KEY_RE.match(entry.strip()) if isinstance(entry, str) else None
+    if match is None or not _SAFE_PRINCIPAL.match(principal):
+        return None
+    options = 'namespaces="git"' + (f",{match['options']}" if match["options"] else "")
+    return f"{principal} {options} {match['type']} {match['key']}"
+
+
+def ssh_time(when: dt.datetime) -> str:
+    """``when`` as ssh-keygen's ``verify-time`` (UTC)."""
+    return when.astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ")
+
+
+def verify_ssh(payload: bytes, signature: str, principal: str, signers: list[str], when: dt.datetime) -> str | None:
+    """None when ``signature`` is a good SSH signature of ``payload`` by ``principal`` at ``when``, else why not.
+
+    ``signers`` are allowed-signers lines (:func:`signer_line`). The time checked against each key's
+    ``valid-after``/``valid-before`` is ``when``, never a date the signer wrote in the commit.
+    """
+    if "BEGIN SSH SIGNATURE" not in signature:
+        kind = "a GPG" if "PGP SIGNATURE" in signature else "an unknown kind of"
+        return f"the commit has {kind} signature; only SSH signatures are checked"
+    if not signers:
+        return f"no usable signing key for <{principal}> in the author's user file (parent state)"
+    if shutil.which("ssh-keygen") is None:
+        raise GitError("ssh-keygen is not installed (it is needed to verify signatures)")
+    with tempfile.TemporaryDirectory(prefix="portal-sig-") as tmp:
+        allowed, sig = Path(tmp, "allowed_signers"), Path(tmp, "commit.sig")
+        allowed.write_text("\n".join(signers) + "\n")
+        sig.write_text(signature.strip() + "\n")
+        args = ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", principal, "-n", "git", "-s", str(sig)]
+        args.append(f"-Overify-time={ssh_time(when)}")
+        try:
+            done = subprocess.run(args, input=payload, capture_output=True, check=False, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GitError(f"cannot run ssh-keygen: {exc}") from None
+    if done.returncode == 0:
+        return None
+    detail = " ".join((done.stderr + done.stdout).decode(errors="replace").split())
+    detail = re.sub(r"\S*allowed_signers:\d+: ", "", detail)
+    return f"the signature does not verify for <{principal}> at {when:%Y-%m-%d %H:%M} UTC ({detail[:200]})"
