@@ -1,3 +1,69 @@
 """``portal build`` and ``portal serve``: render the static site (see docs/site.md)."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .. import report
+from ..build import build as run_build
+from ..errors import ContentError, PortalError
+from . import main
+from .common import CONTENT_OPTION, fail
+
+OUTPUT_OPTION = click.option(
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("_site"),
+    show_default=True,
+    help="Where the site is written (replaced atomically).",
+)
+BASE_URL_OPTION = click.option(
+    "--base-url", default=None, help="Public URL of the site, may include a sub-path (default: site.yaml's base_url)."
+)
+JOBS_OPTION = click.option(
+    "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores)."
+)
+
+
+def _report_content(exc: ContentError) -> None:
+    """Print validation problems exactly like ``portal validate`` does, then exit 1."""
+    checked = getattr(exc, "checked", len({p.file for p in exc.problems}))
+    click.echo(report.render(exc.problems, "text", checked))
+    sys.exit(1)
+
+
+@main.command()
+@CONTENT_OPTION
+@OUTPUT_OPTION
+@BASE_URL_OPTION
+@JOBS_OPTION
+def build(content_dir: Path, output: Path, base_url: str | None, jobs: int | None) -> None:
+    """Validate the content and render the static site."""
+    try:
+        result = run_build(content_dir, output, base_url=base_url, jobs=jobs)
+    except ContentError as exc:
+        _report_content(exc)
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"built {result.pages} pages ({result.files} files) in {result.output} in {result.seconds:.1f} s")
+
+
+@main.command()
+@CONTENT_OPTION
+@OUTPUT_OPTION
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1.")
+def serve(content_dir: Path, output: Path, port: int) -> None:
+    """Build, serve on 127.0.0.1, rebuild on change and reload the page."""
+    from ..serve import serve as run_serve
+
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        run_serve(content_dir, output, port=port, log=log)
+    except PortalError as exc:
+        fail(exc)

@@ -1,0 +1,80 @@
+"""Markdown to safe HTML: markdown-it-py (CommonMark + tables + strikethrough), then nh3 (Ammonia).
+
+Markdown in content is written by contributors and may carry raw HTML: everything rendered goes through
+one nh3 allow-list. What survives: text formatting, headings, lists, tables, code, quotes, images and
+links with http(s)/mailto URLs (relative links too). What never survives: ``<script>``, ``<style>``,
+``<iframe>``, ``<svg>``, ``<object>``, forms, every ``on*`` event handler, ``style`` attributes, and
+``javascript:``, ``data:`` or ``vbscript:`` URLs (whatever their case or entity encoding). Links to other
+sites get ``rel="nofollow ugc noopener"``; headings are shifted down (``#`` becomes ``<h3>``) so content
+never breaks the page's heading outline.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+    "code": {"class"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+_SHIFT = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6"}
+
+_md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
+    ["table", "strikethrough"]
+)
+
+
+def _shift_headings(self, tokens, idx, options, env):  # markdown-it renderer rule signature
+    token = tokens[idx]
+    token.tag = _SHIFT.get(token.tag, token.tag)
+    return self.renderToken(tokens, idx, options, env)
+
+
+_md.add_render_rule("heading_open", _shift_headings)
+_md.add_render_rule("heading_close", _shift_headings)
+
+
+def sanitize(html: str) -> str:
+    """``html`` with everything outside the allow-list removed (see the module docstring)."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+        strip_comments=True,
+    )
+
+
+@lru_cache(maxsize=4096)  # a text shows on several pages (its page, cards, translations): render it once
+def render(text: str | None) -> Markup:
+    """Safe HTML for a Markdown ``text``, ready to insert in a template."""
+    if not text:
+        return Markup("")
+    return Markup(sanitize(_md.render(text)))
+
+
+@lru_cache(maxsize=8192)
+def plain(text: str | None, limit: int = 200) -> str:
+    """A one-line text excerpt of Markdown (for cards and meta descriptions); HTML-free, not escaped."""
+    if not text:
+        return ""
+    stripped = nh3.clean(_md.render(text), tags=set())
+    words = html.unescape(" ".join(stripped.split()))
+    return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"

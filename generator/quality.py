@@ -1,0 +1,128 @@
+"""udata's dataset quality score, as small pure functions of a dataset.
+
+Each criterion returns True (met), False (missing) or None (cannot be known yet). The score is the share of
+known criteria that are met: ``met / (criteria - unknown)``. Criteria, as on data.gouv.fr:
+
+* ``license``: a license other than ``notspecified``;
+* ``temporal_coverage``: a temporal coverage is given;
+* ``spatial``: a spatial coverage (zones or granularity) is given;
+* ``frequency``: an update frequency other than ``unknown``;
+* ``update_in_time``: the data is not late for its frequency: ``last_modified + period + 1 day of grace``
+  is not before the *reference date*. The reference date comes from the content, never from the clock
+  (builds stay reproducible): :func:`reference_date` is the newest ``last_modified`` of the portal.
+  Frequencies without a period (punctual, irregular) are always in time; ``unknown`` never is;
+* ``description``: a description longer than 100 characters;
+* ``open_format``: at least one resource in an open format (:data:`~generator.vocabularies.OPEN_FORMATS`);
+* ``resources_available``: every resource answers. Link checks do not exist yet, so this is None (unknown)
+  for a dataset with resources, and is left out of the score; a dataset without resources misses it;
+* ``resources_documented``: every resource has a description, or the dataset has a documentation resource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .model import Dataset, as_date
+from .vocabularies import FREQUENCIES, OPEN_FORMATS
+
+GRACE = dt.timedelta(days=1)
+DESCRIPTION_MIN = 100
+
+
+def has_license(dataset: Dataset) -> bool:
+    return dataset.license != "notspecified"
+
+
+def has_temporal_coverage(dataset: Dataset) -> bool:
+    return bool(dataset.temporal_coverage)
+
+
+def has_spatial(dataset: Dataset) -> bool:
+    return bool(dataset.spatial)
+
+
+def has_frequency(dataset: Dataset) -> bool:
+    return dataset.frequency is not None and dataset.frequency != "unknown"
+
+
+def update_in_time(dataset: Dataset, reference: dt.date) -> bool:
+    if not has_frequency(dataset):
+        return False
+    period = FREQUENCIES[dataset.frequency][1]
+    if period is None:
+        return True
+    due = as_date(dataset.last_modified) + max(period, dt.timedelta(days=1)) + GRACE
+    return due >= reference
+
+
+def has_description(dataset: Dataset) -> bool:
+    return len(dataset.description.strip()) > DESCRIPTION_MIN
+
+
+def has_open_format(dataset: Dataset) -> bool:
+    return any(r.format in OPEN_FORMATS for r in dataset.resources)
+
+
+def resources_available(dataset: Dataset) -> bool | None:
+    return None if dataset.resources else False
+
+
+def resources_documented(dataset: Dataset) -> bool:
+    if not dataset.resources:
+        return False
+    return any(r.type == "documentation" for r in dataset.resources) or all(
+        r.description.strip() for r in dataset.resources
+    )
+
+
+# name -> function of (dataset, reference date); the order is the order shown on the dataset page
+CRITERIA: dict[str, Callable[[Dataset, dt.date], bool | None]] = {
+    "license": lambda d, ref: has_license(d),
+    "temporal_coverage": lambda d, ref: has_temporal_coverage(d),
+    "spatial": lambda d, ref: has_spatial(d),
+    "frequency": lambda d, ref: has_frequency(d),
+    "update_in_time": update_in_time,
+    "description": lambda d, ref: has_description(d),
+    "open_format": lambda d, ref: has_open_format(d),
+    "resources_available": lambda d, ref: resources_available(d),
+    "resources_documented": lambda d, ref: resources_documented(d),
+}
+
+
+@dataclass(frozen=True)
+class Quality:
+    criteria: dict[str, bool | None]
+
+    @property
+    def known(self) -> int:
+        return sum(1 for v in self.criteria.values() if v is not None)
+
+    @property
+    def met(self) -> int:
+        return sum(1 for v in self.criteria.values() if v)
+
+    @property
+    def score(self) -> float:
+        """Between 0 and 1."""
+        return self.met / self.known if self.known else 0.0
+
+    @property
+    def missing(self) -> list[str]:
+        return [name for name, value in self.criteria.items() if value is False]
+
+    @property
+    def unknown(self) -> list[str]:
+        return [name for name, value in self.criteria.items() if value is None]
+
+
+def quality(dataset: Dataset, reference: dt.date) -> Quality:
+    """The quality of ``dataset`` judged at ``reference`` (see :func:`reference_date`)."""
+    return Quality({name: check(dataset, reference) for name, check in CRITERIA.items()})
+
+
+def reference_date(datasets: Iterable[Dataset]) -> dt.date:
+    """The newest ``last_modified`` among ``datasets``: "today" as far as the content knows."""
+    newest = max((d.last_modified for d in datasets), key=lambda s: s[:10], default="1970-01-01")
+    return as_date(newest)

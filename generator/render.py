@@ -1,0 +1,142 @@
+"""The Jinja environment of the site: theme search path, URL helpers, filters and translations.
+
+Templates are looked up in the portal's own theme folder (``site.yaml``'s ``theme``, relative to the content
+folder) first, then in ``themes/default``. Any stock template stays reachable as ``default:<name>``, so an
+override can extend the template it replaces::
+
+    {% extends "default:base.html" %}
+    {% block footer %}{{ super() }}<p>Our own footer line</p>{% endblock %}
+
+Autoescaping is always on: every value from content is text unless it went through the ``markdown``
+filter (:mod:`generator.markdown`, sanitized). One :class:`jinja2.Environment` per language is built once
+per process and shared by every page (templates compile once).
+
+URLs: every internal link is absolute-path (``/portal/en/datasets/roads/``), built from the base URL's
+path, so the site works under a sub-path and the 404 page works at any depth. ``url(path)`` links a page in
+the current language, ``url(path, lang)`` in another, ``root_url(path)`` a language-neutral file (static
+assets, logos, resource redirects), ``absolute_url`` the same with scheme and host (canonical, hreflang).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from . import i18n, markdown
+from .errors import UsageError
+from .vocabularies import (
+    BADGES,
+    GRANULARITIES,
+    LICENSES,
+    RESOURCE_TYPES,
+    REUSE_TOPICS,
+    REUSE_TYPES,
+    ROLES,
+    frequency_label,
+    label,
+)
+
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+
+def themes_dir() -> Path:
+    """``themes/`` of the project (a source checkout) or the copy packaged inside the wheel."""
+    packaged = Path(__file__).parent / "_data" / "themes"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "themes"
+
+
+def default_theme() -> Path:
+    return themes_dir() / "default"
+
+
+@dataclass(frozen=True)
+class Urls:
+    """How paths of the output become links: the base URL and the site's languages."""
+
+    base_url: str  # ends with "/"
+    languages: tuple[str, ...]
+
+    @classmethod
+    def make(cls, base_url: str, languages: list[str]) -> Urls:
+        base = base_url if base_url.endswith("/") else base_url + "/"
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"the base URL must be an absolute http(s) URL, got {base_url!r}")
+        return cls(base, tuple(languages))
+
+    @property
+    def base_path(self) -> str:
+        return urlsplit(self.base_url).path
+
+    def prefix(self, language: str | None) -> str:
+        """The folder of a language's pages: "" for the default language (and neutral files), "en/"..."""
+        return "" if language is None or language == self.languages[0] else f"{language}/"
+
+    def path(self, path: str, language: str | None) -> str:
+        return f"{self.base_path}{self.prefix(language)}{path}"
+
+    def absolute(self, path: str, language: str | None) -> str:
+        return f"{self.base_url}{self.prefix(language)}{path}"
+
+
+def theme_loader(theme_folder: Path | None) -> jinja2.BaseLoader:
+    """Portal theme first, then the stock theme; ``default:<name>`` always reaches the stock one."""
+    stock = jinja2.FileSystemLoader(str(default_theme()))
+    loaders: list[jinja2.BaseLoader] = []
+    if theme_folder is not None:
+        loaders.append(jinja2.FileSystemLoader(str(theme_folder)))
+    loaders += [stock, jinja2.PrefixLoader({"default": stock}, delimiter=":")]
+    return jinja2.ChoiceLoader(loaders)
+
+
+def make_environment(language: str, urls: Urls, theme_folder: Path | None = None) -> jinja2.Environment:
+    """The environment that renders every page of ``language``."""
+    env = jinja2.Environment(
+        loader=theme_loader(theme_folder),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+
+    def url(path: str = "", lang: str | None = None) -> str:
+        return urls.path(path, lang or language)
+
+    env.globals.update(
+        lang=language,
+        languages=urls.languages,
+        language_names=LANGUAGE_NAMES,
+        url=url,
+        root_url=lambda path="": urls.path(path, None),
+        absolute_url=lambda path="", lang=None: urls.absolute(path, lang or language),
+        licenses=LICENSES,
+        label=lambda table, key: label(_TABLES[table], key, language),
+        frequency_label=lambda key: frequency_label(key, language),
+    )
+    env.filters.update(
+        markdown=markdown.render,
+        excerpt=markdown.plain,
+        date=lambda value, fmt="long": i18n.format_date(value, language, fmt),
+        number=lambda value: i18n.format_number(value, language),
+        percent=lambda value: i18n.format_percent(value, language),
+        filesize=lambda value: i18n.format_filesize(value, language),
+    )
+    return env
+
+
+_TABLES: dict[str, Any] = {
+    "badge": BADGES,
+    "granularity": GRANULARITIES,
+    "resource_type": RESOURCE_TYPES,
+    "reuse_topic": REUSE_TOPICS,
+    "reuse_type": REUSE_TYPES,
+    "role": ROLES,
+}

@@ -1,0 +1,110 @@
+"""``portal serve``: build, serve the site on 127.0.0.1, rebuild when content or theme change, reload pages.
+
+Live reload without a websocket: every HTML response gets a small script appended that polls
+``/__portal_reload`` (a counter of builds) once a second and reloads the page when it changes. The script is
+only added by this server, never written to the built site. A failed rebuild (invalid content, broken
+template) keeps serving the previous site and reports the problems through ``log``.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from . import report
+from .build import build, default_theme
+from .errors import ContentError, PortalError
+from .i18n import LOCALE_DIR
+
+RELOAD_PATH = "/__portal_reload"
+RELOAD_SCRIPT = (
+    "<script>(function(){var v=null;setInterval(function(){fetch('" + RELOAD_PATH + "').then(function(r){"
+    "return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}v=t}).catch(function(){})},1000)})();"
+    "</script>"
+)
+
+
+class _State:
+    def __init__(self) -> None:
+        self.generation = 0
+        self.lock = threading.Lock()
+
+
+def _rebuild(content_dir: Path, output: Path, base_url: str, state: _State, log: Callable[[str], None]) -> None:
+    try:
+        result = build(content_dir, output, base_url=base_url)
+    except ContentError as exc:
+        log(report.render(exc.problems, "text", getattr(exc, "checked", 0)))
+        return
+    except PortalError as exc:
+        log(f"portal: {exc}")
+        return
+    with state.lock:
+        state.generation += 1
+    log(f"built {result.pages} pages in {result.seconds:.1f} s")
+
+
+def _handler(output: Path, state: _State) -> type[http.server.SimpleHTTPRequestHandler]:
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(output), **kwargs)
+
+        def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if self.path == RELOAD_PATH:
+                self._send(200, str(state.generation).encode(), "text/plain")
+                return
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                if not self.path.split("?", 1)[0].endswith("/"):
+                    super().do_GET()  # the base class redirects to the folder URL
+                    return
+                path = path / "index.html"
+            if path.suffix == ".html" and path.is_file():
+                body = path.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>")
+                self._send(200, body, "text/html; charset=utf-8")
+            elif path.exists():
+                super().do_GET()
+            else:
+                missing = output / "404.html"
+                body = missing.read_bytes() if missing.is_file() else b"not found"
+                self._send(
+                    404, body.replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>"), "text/html; charset=utf-8"
+                )
+
+        def _send(self, code: int, body: bytes, content_type: str) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def serve(content_dir: Path, output: Path, port: int = 8000, log: Callable[[str], None] = lambda _: None) -> None:
+    """Serve until interrupted. The site is built for ``http://127.0.0.1:<port>/`` so every link works."""
+    import watchfiles  # imported here: only serve needs it
+
+    content_dir, output = Path(content_dir), Path(output)
+    state = _State()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _handler(output.absolute(), state))
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    _rebuild(content_dir, output, base_url, state, log)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    log(f"serving {output} on {base_url} (Ctrl+C to stop)")
+    watched = [p for p in (content_dir, default_theme(), LOCALE_DIR) if p.exists()]
+    try:
+        for _changes in watchfiles.watch(*watched, debounce=300):
+            _rebuild(content_dir, output, base_url, state, log)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,173 @@
+"""Controlled vocabularies and their labels in every site language: licenses, frequencies, types, badges.
+
+One module so that the site, the exports and the harvesters agree on what an identifier means. Labels are
+plain dictionaries ``{language: text}`` (not gettext), so code without a translation catalog (a DCAT export,
+a harvester mapping values) can read them too; :func:`label` picks one with a fallback to English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+Labels = dict[str, str]
+
+
+@dataclass(frozen=True)
+class License:
+    id: str
+    title: str
+    url: str | None
+    open: bool = True
+
+
+LICENSES: dict[str, License] = {
+    lic.id: lic
+    for lic in [
+        License(
+            "etalab-2.0",
+            "Licence Ouverte / Open Licence version 2.0",
+            "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+        ),
+        License(
+            "lov1",
+            "Licence Ouverte / Open Licence version 1.0",
+            "https://www.etalab.gouv.fr/wp-content/uploads/2014/05/Licence_Ouverte.pdf",
+        ),
+        License(
+            "odc-odbl",
+            "Open Data Commons Open Database License (ODbL)",
+            "https://opendatacommons.org/licenses/odbl/1-0/",
+        ),
+        License("odc-by", "Open Data Commons Attribution License", "https://opendatacommons.org/licenses/by/1-0/"),
+        License(
+            "odc-pddl",
+            "Open Data Commons Public Domain Dedication and License (PDDL)",
+            "https://opendatacommons.org/licenses/pddl/1-0/",
+        ),
+        License("cc-by-4.0", "Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+        License(
+            "cc-by-sa-4.0",
+            "Creative Commons Attribution-ShareAlike 4.0",
+            "https://creativecommons.org/licenses/by-sa/4.0/",
+        ),
+        License("cc0-1.0", "Creative Commons CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
+        License("other-open", "Other (Open)", None),
+        License("other-at", "Other (Attribution)", None),
+        License("other-pd", "Other (Public Domain)", None),
+        License("other", "Other", None, open=False),
+        License("notspecified", "License Not Specified", None, open=False),
+    ]
+}
+
+# udata's update frequencies: label, and the longest expected time between two updates (None: no period)
+FREQUENCIES: dict[str, tuple[Labels, dt.timedelta | None]] = {
+    "unknown": ({"en": "Unknown", "fr": "Inconnue"}, None),
+    "punctual": ({"en": "Punctual", "fr": "Ponctuelle"}, None),
+    "continuous": ({"en": "Real time", "fr": "Temps réel"}, dt.timedelta(hours=1)),
+    "hourly": ({"en": "Hourly", "fr": "Toutes les heures"}, dt.timedelta(hours=1)),
+    "fourTimesADay": ({"en": "Four times a day", "fr": "Quatre fois par jour"}, dt.timedelta(hours=6)),
+    "threeTimesADay": ({"en": "Three times a day", "fr": "Trois fois par jour"}, dt.timedelta(hours=8)),
+    "semidaily": ({"en": "Semidaily", "fr": "Deux fois par jour"}, dt.timedelta(hours=12)),
+    "daily": ({"en": "Daily", "fr": "Quotidienne"}, dt.timedelta(days=1)),
+    "fourTimesAWeek": ({"en": "Four times a week", "fr": "Quatre fois par semaine"}, dt.timedelta(hours=42)),
+    "threeTimesAWeek": ({"en": "Three times a week", "fr": "Trois fois par semaine"}, dt.timedelta(hours=56)),
+    "semiweekly": ({"en": "Semiweekly", "fr": "Deux fois par semaine"}, dt.timedelta(days=3, hours=12)),
+    "weekly": ({"en": "Weekly", "fr": "Hebdomadaire"}, dt.timedelta(weeks=1)),
+    "biweekly": ({"en": "Biweekly", "fr": "Bimensuelle"}, dt.timedelta(weeks=2)),
+    "threeTimesAMonth": ({"en": "Three times a month", "fr": "Trois fois par mois"}, dt.timedelta(days=10)),
+    "semimonthly": ({"en": "Semimonthly", "fr": "Deux fois par mois"}, dt.timedelta(days=15)),
+    "monthly": ({"en": "Monthly", "fr": "Mensuelle"}, dt.timedelta(days=31)),
+    "bimonthly": ({"en": "Bimonthly", "fr": "Tous les deux mois"}, dt.timedelta(days=62)),
+    "quarterly": ({"en": "Quarterly", "fr": "Trimestrielle"}, dt.timedelta(days=92)),
+    "threeTimesAYear": ({"en": "Three times a year", "fr": "Trois fois par an"}, dt.timedelta(days=122)),
+    "semiannual": ({"en": "Biannual", "fr": "Semestrielle"}, dt.timedelta(days=183)),
+    "annual": ({"en": "Annual", "fr": "Annuelle"}, dt.timedelta(days=366)),
+    "biennial": ({"en": "Biennial", "fr": "Bisannuelle"}, dt.timedelta(days=2 * 366)),
+    "triennial": ({"en": "Triennial", "fr": "Triennale"}, dt.timedelta(days=3 * 366)),
+    "quinquennial": ({"en": "Quinquennial", "fr": "Quinquennale"}, dt.timedelta(days=5 * 366)),
+    "irregular": ({"en": "Irregular", "fr": "Irrégulière"}, None),
+}
+
+RESOURCE_TYPES: dict[str, Labels] = {
+    "main": {"en": "Main files", "fr": "Fichiers principaux"},
+    "documentation": {"en": "Documentation", "fr": "Documentation"},
+    "update": {"en": "Updates", "fr": "Mises à jour"},
+    "api": {"en": "APIs", "fr": "API"},
+    "code": {"en": "Source code", "fr": "Code source"},
+    "other": {"en": "Other", "fr": "Autres"},
+}
+
+REUSE_TYPES: dict[str, Labels] = {
+    "api": {"en": "API", "fr": "API"},
+    "application": {"en": "Application", "fr": "Application"},
+    "idea": {"en": "Idea", "fr": "Idée"},
+    "news_article": {"en": "News article", "fr": "Article de presse"},
+    "paper": {"en": "Paper", "fr": "Article scientifique"},
+    "post": {"en": "Post", "fr": "Billet"},
+    "visualization": {"en": "Visualization", "fr": "Visualisation"},
+    "hardware": {"en": "Connected device", "fr": "Objet connecté"},
+}
+
+REUSE_TOPICS: dict[str, Labels] = {
+    "health": {"en": "Health", "fr": "Santé"},
+    "transport_and_mobility": {"en": "Transport and mobility", "fr": "Transports et mobilités"},
+    "housing_and_development": {"en": "Housing and development", "fr": "Logement et aménagement"},
+    "food_and_agriculture": {"en": "Food and agriculture", "fr": "Alimentation et agriculture"},
+    "culture_and_recreation": {"en": "Culture and recreation", "fr": "Culture et loisirs"},
+    "economy_and_business": {"en": "Economy and business", "fr": "Économie et entreprises"},
+    "environment_and_energy": {"en": "Environment and energy", "fr": "Environnement et énergie"},
+    "work_and_training": {"en": "Work and training", "fr": "Travail et formation"},
+    "politics_and_public_life": {"en": "Politics and public life", "fr": "Politique et vie publique"},
+    "safety_and_security": {"en": "Safety and security", "fr": "Sécurité"},
+    "education_and_research": {"en": "Education and research", "fr": "Éducation et recherche"},
+    "society_and_demography": {"en": "Society and demography", "fr": "Société et démographie"},
+    "law_and_justice": {"en": "Law and justice", "fr": "Droit et justice"},
+    "open_data_tools": {"en": "Open data tools", "fr": "Outils de l'open data"},
+    "others": {"en": "Others", "fr": "Autres"},
+}
+
+GRANULARITIES: dict[str, Labels] = {
+    "country-group": {"en": "Group of countries", "fr": "Groupe de pays"},
+    "country": {"en": "Country", "fr": "Pays"},
+    "fr:region": {"en": "French region", "fr": "Région"},
+    "fr:departement": {"en": "French département", "fr": "Département"},
+    "fr:epci": {"en": "Intermunicipality (EPCI)", "fr": "Intercommunalité (EPCI)"},
+    "fr:commune": {"en": "French municipality", "fr": "Commune"},
+    "fr:iris": {"en": "Iris (INSEE sub-municipal unit)", "fr": "Iris (quartiers INSEE)"},
+    "poi": {"en": "Point of interest", "fr": "Point d'intérêt"},
+    "other": {"en": "Other", "fr": "Autre"},
+}
+
+BADGES: dict[str, Labels] = {
+    "public-service": {"en": "Public service", "fr": "Service public"},
+    "certified": {"en": "Certified", "fr": "Certifiée"},
+    "association": {"en": "Association", "fr": "Association"},
+    "company": {"en": "Company", "fr": "Entreprise"},
+    "local-authority": {"en": "Local authority", "fr": "Collectivité territoriale"},
+}
+
+ROLES: dict[str, Labels] = {
+    "admin": {"en": "Administrator", "fr": "Administrateur·rice"},
+    "editor": {"en": "Editor", "fr": "Éditeur·rice"},
+}
+
+# formats anyone can read with free software (udata's "open format" quality criterion)
+OPEN_FORMATS = frozenset({
+    "csv", "csv.gz", "json", "jsonl", "ndjson", "geojson", "xml", "rdf", "ttl", "n3", "jsonld", "txt", "ods", "odt",
+    "odg", "gpx", "kml", "kmz", "shp", "gpkg", "geopackage", "parquet", "gtfs", "gtfs-rt", "netcdf", "grib2", "sql",
+    "html", "tsv", "yaml", "yml", "zip", "tar", "gz",
+})  # fmt: skip
+
+
+def label(table: dict[str, Labels], key: str, language: str) -> str:
+    """The label of ``key`` in ``language`` (English, then the key itself, when missing)."""
+    labels = table.get(key)
+    if labels is None:
+        return key
+    return labels.get(language) or labels.get("en") or key
+
+
+def frequency_label(key: str, language: str) -> str:
+    entry = FREQUENCIES.get(key)
+    return key if entry is None else entry[0].get(language) or entry[0]["en"]

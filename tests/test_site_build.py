@@ -1,0 +1,200 @@
+"""``portal build``: golden output, links under a sub-path, atomicity, determinism, languages, privacy."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import HERE, PROJECT
+from site_helpers import broken_links, files_of, tags_of
+
+from generator.build import BuildError, build
+from generator.cli import main
+from generator.errors import ContentError
+
+GOLDEN = HERE / "golden"
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_golden_site(portal: Path, tmp_path: Path) -> None:
+    """The minimal portal renders exactly as tests/golden/ (PORTAL_REGEN_GOLDEN=1 rewrites it)."""
+    out = tmp_path / "site"
+    build(portal, out)
+    if os.environ.get("PORTAL_REGEN_GOLDEN") == "1":
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(out, GOLDEN)
+    expected, actual = files_of(GOLDEN), files_of(out)
+    assert sorted(actual) == sorted(expected)
+    for name, content in expected.items():
+        assert actual[name] == content, f"{name} differs from tests/golden (PORTAL_REGEN_GOLDEN=1 to accept)"
+
+
+def test_every_internal_link_resolves_under_a_sub_path(tmp_path: Path) -> None:
+    base = "https://example.org/portal/"
+    out = tmp_path / "site"
+    build(PROJECT / "content", out, base_url=base)
+    assert (out / "index.html").is_file() and (out / "en" / "index.html").is_file()
+    assert broken_links(out, base) == []
+    home = (out / "index.html").read_text()
+    assert 'href="/portal/datasets/"' in home
+    assert 'href="/portal/static/style.css"' in home
+    assert '<link rel="alternate" hreflang="en" href="https://example.org/portal/en/">' in home
+
+
+def test_example_portal_has_every_kind_of_page(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(PROJECT / "content", out)
+    for path in [
+        "index.html",
+        "404.html",
+        "en/404.html",
+        "organizations/index.html",
+        "organizations/diodp/index.html",
+        "organizations/diodp/dashboard/index.html",
+        "datasets/index.html",
+        "datasets/plui-val-de-loire/index.html",
+        "reuses/index.html",
+        "users/karima-haddad/index.html",
+        "en/datasets/plui-val-de-loire/index.html",
+    ]:
+        assert (out / path).is_file(), path
+    page = (out / "datasets/plui-val-de-loire/index.html").read_text()
+    assert "https://github.com/example/portal/edit/main/content/organizations/" in page
+    assert "https://www.etalab.gouv.fr/licence-ouverte-open-licence/" in page
+    assert "Qualité des métadonnées" in page
+
+
+def test_private_datasets_are_published_nowhere(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(PROJECT / "content", out)
+    everything = b"".join(files_of(out).values())
+    assert b"tableau-de-bord-interne-diodp" not in everything
+    assert not (out / "datasets" / "tableau-de-bord-interne-diodp").exists()
+
+
+def test_languages_default_at_root_other_under_prefix(portal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(portal, out)
+    fr = (out / "datasets/arrets-de-bus/index.html").read_text()
+    en = (out / "en/datasets/arrets-de-bus/index.html").read_text()
+    assert '<html lang="fr">' in fr and '<html lang="en">' in en
+    assert "Jeux de données" in fr and "Ressources" in fr and "1 mars 2024" in fr
+    assert "Datasets" in en and "Resources" in en and "1 March 2024" in en
+    assert "12,3\u00a0ko" in fr and "12.3\u00a0kB" in en
+    assert 'hreflang="en" href="https://data.example.org/en/datasets/arrets-de-bus/"' in fr
+    assert 'href="/en/datasets/arrets-de-bus/" hreflang="en"' in fr
+    assert 'href="/datasets/arrets-de-bus/" hreflang="fr"' in en
+
+
+def test_single_language_site_has_no_prefix(portal: Path, tmp_path: Path) -> None:
+    site = portal / "site.yaml"
+    site.write_text(site.read_text().replace("languages: [fr, en]", "languages: [en]"))
+    out = tmp_path / "site"
+    build(portal, out)
+    assert not (out / "en").exists()
+    assert "Datasets" in (out / "index.html").read_text()
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    build(PROJECT / "content", tmp_path / "a")
+    build(PROJECT / "content", tmp_path / "b")
+    assert files_of(tmp_path / "a") == files_of(tmp_path / "b")
+
+
+def test_invalid_content_is_refused_and_the_previous_site_kept(portal: Path, tmp_path: Path, runner) -> None:
+    out = tmp_path / "site"
+    build(portal, out)
+    before = files_of(out)
+    write(portal / "users" / "paul.yaml", "name: Paul\nemails: [paul@example.org]\ntypo: 1\n")
+    with pytest.raises(ContentError):
+        build(portal, out)
+    assert files_of(out) == before
+    built = runner.invoke(main, ["build", "--content", str(portal), "--output", str(out)])
+    validated = runner.invoke(main, ["validate", "--content", str(portal)])
+    assert built.exit_code == 1 and validated.exit_code == 1
+    assert built.output == validated.output
+    assert "unknown-key" in built.output
+
+
+def test_a_failing_render_leaves_the_previous_site_untouched(portal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(portal, out)
+    before = files_of(out)
+    site = portal / "site.yaml"
+    site.write_text(site.read_text() + "theme: theme\n")
+    write(portal / "theme" / "dataset.html", "{{ no_such_variable }}")
+    with pytest.raises(BuildError, match="dataset.html"):
+        build(portal, out)
+    assert files_of(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]  # no temporary folder left
+
+
+def test_cli_build(portal: Path, tmp_path: Path, runner) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main, ["build", "--content", str(portal), "--output", str(out), "--base-url", "https://x.org/a/"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "built" in result.output
+    assert 'href="/a/datasets/"' in (out / "index.html").read_text()
+    missing = runner.invoke(main, ["build", "--content", str(tmp_path / "nope")])
+    assert missing.exit_code == 2
+
+
+def test_theme_override_extends_the_stock_template(portal: Path, tmp_path: Path) -> None:
+    site = portal / "site.yaml"
+    site.write_text(site.read_text() + "theme: theme\n")
+    write(
+        portal / "theme" / "base.html",
+        '{% extends "default:base.html" %}{% block footer %}{{ super() }}<p>Notre pied de page</p>{% endblock %}',
+    )
+    write(portal / "theme" / "static" / "extra.css", "body { color: black; }\n")
+    out = tmp_path / "site"
+    build(portal, out)
+    page = (out / "datasets/arrets-de-bus/index.html").read_text()
+    assert "<p>Notre pied de page</p>" in page and "Portail minimal" in page
+    assert (out / "static" / "extra.css").is_file() and (out / "static" / "style.css").is_file()
+
+
+def test_logos_are_copied_and_shown(portal: Path, tmp_path: Path) -> None:
+    png = bytes.fromhex("89504e470d0a1a0a")  # a PNG signature is enough: the build copies bytes
+    (portal / "organizations" / "ville-exemple" / "logo.png").write_bytes(png)
+    out = tmp_path / "site"
+    build(portal, out)
+    assert (out / "organizations" / "ville-exemple" / "logo.png").read_bytes() == png
+    imgs = [a for t, a in tags_of(out / "organizations/index.html") if t == "img"]
+    assert imgs and imgs[0]["src"] == "/organizations/ville-exemple/logo.png" and imgs[0]["alt"] == ""
+
+
+def test_large_dataset_and_listing_are_paginated(portal: Path, tmp_path: Path) -> None:
+    datasets = portal / "organizations" / "ville-exemple" / "datasets"
+    resources = "".join(
+        f"  - id: res-{i:04d}\n    title: Fichier {i}\n    url: https://data.example.org/f/{i}.csv\n"
+        f"    type: main\n    format: csv\n"
+        for i in range(2500)
+    )
+    write(
+        datasets / "enorme.yaml",
+        "title: Énorme\ndescription: Beaucoup de fichiers.\nlicense: etalab-2.0\ncreated: 2020-01-01\n"
+        f"last_modified: 2024-01-01\nresources:\n{resources}",
+    )
+    for i in range(25):
+        write(
+            datasets / f"jeu-{i:02d}.yaml",
+            f"title: Jeu {i}\ndescription: Jeu.\nlicense: cc-by-4.0\ncreated: 2020-01-01\nlast_modified: 2024-01-01\n",
+        )
+    out = tmp_path / "site"
+    build(portal, out)
+    page = (out / "datasets/enorme/index.html").read_text()
+    assert page.count('class="button button-small"') == 50
+    assert (out / "datasets/enorme/resources/page/50/index.html").is_file()
+    assert (out / "datasets/r/res-2499/index.html").is_file()
+    assert (out / "organizations/ville-exemple/page/2/index.html").is_file()
+    assert (out / "datasets/page/2/index.html").is_file()
+    assert broken_links(out, "https://data.example.org/") == []
