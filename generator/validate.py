@@ -14,6 +14,8 @@ Stage 2 runs on a process pool for large portals: it is the only per-file cost t
 from __future__ import annotations
 
 import difflib
+import functools
+import gc
 import os
 import unicodedata
 from collections.abc import Iterator
@@ -26,7 +28,7 @@ from . import schemas
 from .errors import Problem, UsageError
 from .integrity import check_portal
 from .layout import SLUG_RE, Location, classify
-from .load import Document, Entry, display_path, read_document
+from .load import Document, Entry, display_path, gc_paused, read_document
 
 PARALLEL_THRESHOLD = 2000  # below this, starting worker processes costs more than it saves
 IGNORED_NAMES = {".gitkeep"}
@@ -79,7 +81,9 @@ def validate(content_dir: Path, jobs: int | None = None) -> Validation:
             result.entries.append(Entry(location))
         else:
             work.append((abspath, display_path(abspath, repo_root), location))
-    for (_, _, location), doc in zip(work, _check_files(work, jobs), strict=True):
+    with gc_paused():
+        documents = _check_files(work, jobs)
+    for (_, _, location), doc in zip(work, documents, strict=True):
         result.entries.append(Entry(location, doc))
         result.problems.extend(doc.problems)
     site_file = display_path(content_dir / "site.yaml", repo_root)
@@ -185,7 +189,7 @@ def _check_files(work: list[tuple[Path, str, Location]], jobs: int | None) -> li
         return [check_file(abspath, file, location.schema) for abspath, file, location in work]
     jobs = jobs or os.cpu_count() or 1
     chunk = max(1, min(500, len(work) // (jobs * 8)))
-    with ProcessPoolExecutor(jobs) as pool:
+    with ProcessPoolExecutor(jobs, initializer=gc.disable) as pool:  # see load.gc_paused
         return list(pool.map(_check_file_star, work, chunksize=chunk))
 
 
@@ -210,18 +214,28 @@ def schema_problems(doc: Document, kind: str) -> list[Problem]:
     problems = [p for group in found for p in group]
     flagged = {p.path for p in problems}
     for path, read_as in doc.implicit.items():
-        if read_as == "date" and path not in flagged and not schemas.accepts_date(schemas.subschema(kind, path)):
-            sub = schemas.subschema(kind, path)
-            if sub is not None and sub[0].get("type") == "string":
-                problems.append(
-                    doc.problem(
-                        path,
-                        "yaml-unquoted-date",
-                        "YAML reads this unquoted value as a date",
-                        "put it in quotes where text is meant",
-                    )
+        if read_as == "date" and path not in flagged and _text_not_date(kind, _shape(path)):
+            problems.append(
+                doc.problem(
+                    path,
+                    "yaml-unquoted-date",
+                    "YAML reads this unquoted value as a date",
+                    "put it in quotes where text is meant",
                 )
+            )
     return problems
+
+
+def _shape(path: tuple) -> tuple:
+    """``("resources", 7, "created")`` -> ``("resources", 0, "created")``: every item has one schema."""
+    return tuple(0 if isinstance(part, int) else part for part in path)
+
+
+@functools.cache
+def _text_not_date(kind: str, shape: tuple) -> bool:
+    """Whether the schema wants text, not a date, at this place (cached: asked for every date of every file)."""
+    found = schemas.subschema(kind, shape)
+    return found is not None and found[0].get("type") == "string" and not schemas.accepts_date(found)
 
 
 def _from_schema_error(doc: Document, kind: str, error: Any) -> list[Problem]:
