@@ -32,6 +32,7 @@ from typing import Any
 
 import jinja2
 
+from . import dashboard, export
 from . import quality as quality_mod
 from .errors import ContentError, PortalError, UsageError
 from .layout import classify
@@ -209,7 +210,8 @@ def organization_pages(index: SiteIndex) -> Iterator[Page]:
             "dataset_count": len(index.datasets_of.get(owner, [])),
         }
         yield from _listing(base, "organization.html", index.datasets_of.get(owner, []), "datasets", PER_PAGE, extra)
-        yield Page(f"{base}dashboard/", "dashboard.html", {"org": org})
+        yield Page(f"{base}dashboard/", "dashboard.html", {"org": org, **dashboard.organization_dashboard(index, org)})
+    yield Page("dashboard/", "site-dashboard.html", dashboard.site_dashboard(index))
 
 
 def dataset_pages(index: SiteIndex, datasets: list[Dataset] | None = None) -> Iterator[Page]:
@@ -387,6 +389,17 @@ def copy_files(index: SiteIndex, theme_folder: Path | None, dest: Path) -> int:
 # --- the pipeline -------------------------------------------------------------------------------------------
 
 
+def write_files(outputs: Iterator[tuple[str, bytes]], dest: Path) -> int:
+    """Write ``(relative path, bytes)`` pairs under ``dest`` (the exports); returns how many."""
+    count = 0
+    for relative, data in outputs:
+        target = dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        count += 1
+    return count
+
+
 def load_portal(content_dir: Path, jobs: int | None = None) -> tuple[Portal, Path]:
     """Validate and model the content; raise :class:`ContentError` with every problem when it is broken."""
     result = validate(content_dir, jobs=jobs)
@@ -418,6 +431,7 @@ def build(
     try:
         render_pages(Renderer(index, urls, theme_folder), all_pages, temp, jobs)
         files = copy_files(index, theme_folder, temp)
+        files += write_files(export.files(index, urls), temp)
         _swap(temp, output)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
