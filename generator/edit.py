@@ -1,0 +1,1140 @@
+"""Contributor actions: the exact change a role rule accepts, made to the working tree of a content repository.
+
+Every action (add a member, accept a request, open a discussion...) follows one path, :func:`apply`:
+
+1. compute the new text of every touched file, editing YAML with ruamel.yaml's round trip so comments, key
+   order, quoting and blank lines survive (only the lines the action adds or changes differ);
+2. judge each change with :func:`generator.policy.rules.judge`, the very function ``portal check-roles``
+   runs, with the actor and the rights read from the working tree as it is now (the parent of the commit to
+   come), and refuse with the rule's message when any decision is denied;
+3. validate the content folder as it would be (an overlay of the working tree, hard-linked where possible)
+   and refuse any change that brings a new problem;
+4. write every file atomically (temporary file in the same folder, fsync, rename), and on request make one
+   git commit of exactly the touched paths.
+
+Nothing here prints; failures are :class:`~generator.errors.PortalError` subclasses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import hashlib
+import io
+import mimetypes
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .errors import ContentError, PortalError, Problem, UsageError
+from .layout import SLUG_RE, classify, owned_path
+from .load import display_path
+from .policy import rules
+from .policy.check import explain, parse_blob
+from .policy.rules import Actor, Decision, Version
+from .validate import repo_root_of, validate
+
+CONTENT = "content"
+NOW_ENV = "PORTAL_NOW"  # an ISO 8601 date-time that replaces the clock (reproducible examples and tests)
+
+
+class EditError(PortalError):
+    """The action cannot be made to this content (unknown organization, already a member...): exit 1."""
+
+    exit_code = 1
+
+
+class Denied(EditError):
+    """A role rule refuses the change: the decisions say which rule, the role held and the role needed."""
+
+    def __init__(self, who: str, decisions: list[Decision]):
+        self.decisions = decisions
+        super().__init__("\n".join(explain(d, who) for d in decisions))
+
+
+# ------------------------------------------------------------------------------------------------ the clock
+
+
+class Stamp(str):
+    """A date-time written as a plain YAML scalar (``2024-06-01T12:00:00+02:00``), like people write it."""
+
+
+def clock(value: str | None = None) -> dt.datetime:
+    """Now, with its UTC offset and to the second; ``value`` (or ``$PORTAL_NOW``) replaces the clock."""
+    value = value or os.environ.get(NOW_ENV)
+    if value:
+        try:
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise UsageError(f"{value!r} is not an ISO 8601 date-time (e.g. 2024-06-01T12:00:00+02:00)") from exc
+        return when if when.tzinfo else when.astimezone()
+    return dt.datetime.now().astimezone().replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------------------------- YAML editing
+
+_KEY_ONLY = re.compile(r"^(?P<indent> *)(?!- )[^\s#][^#]*?:\s*(?:#.*)?$")
+
+
+def detect_indent(text: str) -> tuple[int, int, int]:
+    """(mapping, sequence, offset) indentation of a YAML text, as ruamel's ``YAML.indent`` takes them.
+
+    ``members:\\n  - user: x`` is offset 2 (the dash), sequence 4 (the item's keys); the defaults are the
+    style of the content folder: mapping 2, sequence 4, offset 2.
+    """
+    mapping = offset = None
+    lines = text.splitlines()
+    for prev, line in zip(lines, lines[1:], strict=False):
+        found = _KEY_ONLY.match(prev)
+        stripped = line.strip()
+        if not found or not stripped or stripped.startswith("#"):
+            continue
+        base, indent = len(found["indent"]), len(line) - len(line.lstrip(" "))
+        if stripped == "-" or stripped.startswith("- "):
+            offset = indent - base if offset is None and indent >= base else offset
+        elif indent > base and mapping is None:
+            mapping = indent - base
+        if mapping is not None and offset is not None:
+            break
+    mapping = mapping or 2
+    offset = 2 if offset is None else offset
+    return mapping, max(offset + 2, mapping), offset
+
+
+def _yaml(indent: tuple[int, int, int] = (2, 4, 2)) -> YAML:
+    yaml = YAML()  # round trip: comments, key order, flow or block style, quotes (with preserve_quotes)
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a long line
+    yaml.allow_unicode = True
+    mapping, sequence, offset = indent
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    yaml.representer.add_representer(
+        Stamp, lambda representer, data: representer.represent_scalar("tag:yaml.org,2002:timestamp", str(data))
+    )
+    return yaml
+
+
+@dataclass
+class YamlFile:
+    """A YAML file loaded for a round trip: edit ``data`` in place, then :meth:`dump`."""
+
+    path: str  # content-relative
+    data: Any
+    indent: tuple[int, int, int] = (2, 4, 2)
+    bom: bool = False
+
+    @classmethod
+    def parse(cls, path: str, text: str) -> YamlFile:
+        bom = text.startswith("\ufeff")
+        text = text.removeprefix("\ufeff")
+        indent = detect_indent(text)
+        try:
+            data = _yaml(indent).load(text)
+        except Exception as exc:  # ruamel raises many kinds; the file is then not ours to edit
+            raise EditError(f"content/{path} does not parse: fix it first (portal validate): {exc}") from exc
+        if not isinstance(data, CommentedMap):
+            raise EditError(f"content/{path} is not a YAML mapping: fix it first (portal validate)")
+        return cls(path, data, indent, bom)
+
+    @classmethod
+    def new(cls, path: str, data: dict[str, Any]) -> YamlFile:
+        return cls(path, _commented(data))
+
+    def dump(self) -> str:
+        out = io.StringIO()
+        _yaml(self.indent).dump(self.data, out)
+        return ("\ufeff" if self.bom else "") + out.getvalue()
+
+
+def _commented(value: Any) -> Any:
+    """Plain dicts and lists as ruamel's commented containers (so comments can be attached later)."""
+    if isinstance(value, dict) and not isinstance(value, CommentedMap):
+        return CommentedMap((k, _commented(v)) for k, v in value.items())
+    if isinstance(value, list) and not isinstance(value, CommentedSeq):
+        return CommentedSeq(_commented(v) for v in value)
+    return value
+
+
+def _last_slot(node: Any) -> tuple[Any, Any] | None:
+    """(container, key) of the deepest last element of ``node``, where ruamel keeps a trailing comment."""
+    while True:
+        if isinstance(node, CommentedMap) and len(node):
+            key = list(node)[-1]
+            child = node[key]
+        elif isinstance(node, CommentedSeq) and len(node) and not node.fa.flow_style():
+            key = len(node) - 1
+            child = node[key]
+        else:
+            return None
+        if isinstance(child, (CommentedMap, CommentedSeq)) and len(child):
+            if isinstance(child, CommentedSeq) and child.fa.flow_style():
+                return node, key
+            node = child
+            continue
+        return node, key
+
+
+def _take_trailing(node: Any) -> Any:
+    """Detach what follows ``node``'s last line (blank lines, comments); None when nothing does.
+
+    ruamel keeps it in one comment token with the end-of-line comment of that line, if any: the end-of-line
+    comment stays, the rest is returned (as a token that starts with the end of the line it will follow).
+    """
+    slot = _last_slot(node)
+    if slot is None:
+        return None
+    container, key = slot
+    entry = container.ca.items.get(key)
+    index = 2 if isinstance(container, CommentedMap) else 0
+    token = entry[index] if entry else None
+    if token is None or "\n" not in token.value:
+        return None
+    head, rest = token.value.split("\n", 1)
+    if not rest:
+        return None
+    moved = copy.copy(token)
+    moved.value = "\n" + rest
+    if head.strip():
+        token.value = head + "\n"
+    else:
+        entry[index] = None
+    return moved
+
+
+def _put_trailing(node: Any, token: Any) -> None:
+    slot = _last_slot(node) if token is not None else None
+    if slot is None:
+        return
+    container, key = slot
+    if isinstance(container, CommentedMap):
+        container.ca.items[key] = [None, None, token, None]
+    else:
+        container.ca.items[key] = [token, None]
+
+
+def append_item(seq: CommentedSeq, item: Any) -> Any:
+    """Append to a block sequence so the new item lands right after the last one, before any blank line or
+    comment that followed the sequence (ruamel attaches those to the last item)."""
+    item = _commented(item)
+    token = _take_trailing(seq[-1]) if len(seq) and not seq.fa.flow_style() else None
+    seq.append(item)
+    _put_trailing(item, token)
+    return item
+
+
+def remove_item(seq: CommentedSeq, index: int) -> None:
+    """Remove an item, handing what followed the sequence to the new last item."""
+    token = _take_trailing(seq[index]) if index == len(seq) - 1 else None
+    del seq[index]
+    if len(seq):
+        _put_trailing(seq[-1], token)
+
+
+# ------------------------------------------------------------------------------------------------------ git
+
+
+def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    try:
+        env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+        done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise UsageError(f"cannot run git: {exc.strerror}") from exc
+    if check and done.returncode != 0:
+        raise EditError(f"git {args[0]} failed: {done.stderr.strip()}")
+    return done
+
+
+def find_repo(start: Path) -> Path:
+    """The root of the git work tree holding ``start``; a usage error (exit 2) outside a repository."""
+    start = Path(start)
+    if not start.is_dir():
+        raise UsageError(f"no folder at {start}")
+    done = _git(start, "rev-parse", "--show-toplevel", check=False)
+    if done.returncode != 0:
+        raise UsageError(f"{start} is not in a git repository: run the command in a content repository (portal init)")
+    return Path(done.stdout.strip())
+
+
+def git_email(root: Path) -> str:
+    """``git config user.email``: who the commands act as."""
+    email = _git(root, "config", "user.email", check=False).stdout.strip()
+    if not email:
+        raise UsageError("git does not know who you are: git config user.email you@example.org")
+    return email
+
+
+# ------------------------------------------------------------------------------------------------ workspace
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file as an action leaves it: ``text`` None deletes it. ``path`` is content-relative."""
+
+    path: str
+    text: str | None
+
+
+@dataclass
+class Result:
+    """What an action did: the paths it changed, one line per change for people, and the commit message."""
+
+    changes: list[Change]
+    summary: list[str]
+    message: str
+    commit: str | None = None
+    decisions: list[Decision] = field(default_factory=list)
+    files: list[str] | None = None  # repository-relative paths, when not only content files changed
+
+    @property
+    def paths(self) -> list[str]:
+        """The changed files, relative to the repository root."""
+        return self.files if self.files is not None else [f"{CONTENT}/{c.path}" for c in self.changes]
+
+
+class Workspace:
+    """A content repository's working tree, the person acting in it (their git email) and the time."""
+
+    def __init__(self, root: Path, email: str, now: dt.datetime | None = None):
+        self.root = Path(root)
+        self.content = self.root / CONTENT
+        self.email = email
+        self.now = now or clock()
+        self.new_id: Callable[[], str] = lambda: str(uuid.uuid4())
+        self._actor: Actor | None = None
+
+    @classmethod
+    def open(cls, start: Path = Path("."), now: dt.datetime | None = None) -> Workspace:
+        root = find_repo(start)
+        if not (root / CONTENT).is_dir():
+            raise UsageError(f"no {CONTENT}/ folder in {root}: is it a portal content repository? (portal init)")
+        return cls(root, git_email(root), now)
+
+    # time
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.now.isoformat())
+
+    # reading
+    def file(self, path: str) -> Path:
+        return self.content / path
+
+    def exists(self, path: str) -> bool:
+        return self.file(path).is_file()
+
+    def version(self, path: str) -> Version:
+        """The file as the role rules see it (the same parser as ``check-roles``)."""
+        file = self.file(path)
+        if not file.is_file():
+            return rules.ABSENT
+        try:
+            return parse_blob(file.read_bytes(), path, keep_nodes=False).version
+        except OSError:
+            return Version(True, None, False)
+
+    def data(self, path: str) -> dict:
+        return self.version(path).mapping or {}
+
+    def load(self, path: str) -> YamlFile:
+        file = self.file(path)
+        if not file.is_file():
+            raise EditError(f"content/{path} does not exist")
+        try:
+            return YamlFile.parse(path, file.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise EditError(f"cannot read content/{path}: {exc}") from exc
+
+    def members(self, org: str) -> dict[str, str] | None:
+        """user -> role of an organization in the working tree; None when it does not exist."""
+        members = rules.members_of(self.version(org_file(org)).mapping)
+        return {user: entries[0][0] for user, entries in members.items()} if members is not None else None
+
+    def users(self) -> dict[str, str | None]:
+        """lowercased email -> username (None for an email two users list: it identifies neither)."""
+        found: dict[str, str | None] = {}
+        for file in sorted(self.file("users").glob("*.yaml")):
+            emails = self.data(f"users/{file.name}").get("emails")
+            for email in emails if isinstance(emails, list) else []:
+                if isinstance(email, str):
+                    key = email.strip().lower()
+                    found[key] = file.stem if key not in found else None
+        return found
+
+    @property
+    def actor(self) -> Actor:
+        if self._actor is None:
+            username = self.users().get(self.email.strip().lower())
+            site = self.data("site.yaml")
+            maintainers, bots = _names(site, "maintainers"), _names(site, "bots")
+            self._actor = Actor(self.email, username, username in maintainers, username in bots)
+        return self._actor
+
+    @property
+    def me(self) -> str:
+        """The acting username; an error for an email no user lists."""
+        username = self.actor.username
+        if username is None:
+            raise EditError(
+                f"<{self.email}> is not the email of a registered user: register first "
+                f"(portal user register USERNAME --name 'Your Name'), or set git config user.email"
+            )
+        return username
+
+    def find(self, folder: str, slug: str) -> str | None:
+        """The content path of the dataset, reuse or discussion ``slug`` (``folder`` = datasets|reuses|...)."""
+        for pattern in (f"organizations/*/{folder}/{slug}.yaml", f"users/*/{folder}/{slug}.yaml"):
+            for file in sorted(self.content.glob(pattern)):
+                return file.relative_to(self.content).as_posix()
+        return None
+
+
+def org_file(org: str) -> str:
+    return f"organizations/{org}/organization.yaml"
+
+
+def _names(data: dict, key: str) -> frozenset[str]:
+    value = data.get(key)
+    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
+
+
+# ------------------------------------------------------------------------------------------ judge and apply
+
+
+class _Facts:
+    """:class:`rules.Facts` of a change set about to be committed: rights from the working tree as it is now
+    (the parent of the commit), consequences from the changes (as :class:`policy.check.CommitFacts` does)."""
+
+    def __init__(self, ws: Workspace, changes: dict[str, Change]):
+        self.ws, self.changes = ws, changes
+
+    def role(self, org: str, user: str) -> str | None:
+        members = self.ws.members(org)
+        if members is not None:
+            return members.get(user)
+        created = self.members_after(org) if not self.ws.exists(org_file(org)) else None
+        return "admin" if created is not None and created.get(user) == "admin" else None
+
+    def members_after(self, org: str) -> dict[str, str] | None:
+        change = self.changes.get(org_file(org))
+        if change is None:
+            return self.ws.members(org)
+        if change.text is None:
+            return None
+        members = rules.members_of(parse_blob(change.text.encode(), change.path, keep_nodes=False).version.mapping)
+        return {user: entries[0][0] for user, entries in members.items()} if members is not None else None
+
+    def _deleted(self, path: str) -> bool:
+        change = self.changes.get(path)
+        return change is not None and change.text is None and self.ws.exists(path)
+
+    def org_deleted(self, org: str) -> bool:
+        return self._deleted(org_file(org))
+
+    def user_deleted(self, user: str) -> bool:
+        return self._deleted(f"users/{user}.yaml")
+
+
+def judge(ws: Workspace, changes: Iterable[Change]) -> list[Decision]:
+    """Every decision ``check-roles`` would make about these changes committed by the workspace's actor."""
+    by_path = {c.path: c for c in changes}
+    facts = _Facts(ws, by_path)
+    decisions: list[Decision] = []
+    for change in by_path.values():
+        old = ws.version(change.path)
+        new = rules.ABSENT if change.text is None else parse_blob(change.text.encode(), change.path).version
+        decisions.extend(rules.judge(ws.actor, facts, change.path, old, new))
+    return decisions
+
+
+def check_content(ws: Workspace, changes: list[Change]) -> list[Problem]:
+    """The problems the content would have after the changes and does not have now."""
+    after = _validate_overlay(ws, changes)
+    if not after:
+        return []
+    before = {(p.file, p.code, p.message) for p in validate(ws.content).problems}
+    return [p for p in after if (p.file, p.code, p.message) not in before]
+
+
+def _validate_overlay(ws: Workspace, changes: list[Change]) -> list[Problem]:
+    """Validate the would-be content folder: a hard-linked copy of the working tree with the changes applied."""
+    git_dir = _git(ws.root, "rev-parse", "--absolute-git-dir", check=False).stdout.strip()
+    parent = git_dir if git_dir and Path(git_dir).is_dir() else None  # same file system: hard links work
+    with tempfile.TemporaryDirectory(prefix="portal-edit-", dir=parent) as tmp:
+        overlay = Path(tmp) / CONTENT
+        shutil.copytree(ws.content, overlay, symlinks=True, copy_function=_link_or_copy)
+        for change in changes:
+            target = overlay / change.path
+            if target.is_file() or target.is_symlink():
+                target.unlink()  # never write through a hard link into the real file
+            if change.text is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(change.text.encode("utf-8"))
+        shown, real = display_path(overlay, repo_root_of(overlay)), display_path(ws.content, repo_root_of(ws.content))
+        return [
+            replace(p, file=real + p.file[len(shown) :]) if p.file.startswith(shown) else p
+            for p in validate(overlay).problems
+        ]
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that a reader (or a crash) sees either the old or the new one, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform can open a folder
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def apply(ws: Workspace, changes: list[Change], message: str, summary: list[str], commit: bool = False) -> Result:
+    """Judge, validate, then write the changes (and commit them when asked); see the module docstring."""
+    decisions = judge(ws, changes)
+    denied = [d for d in decisions if not d.allowed]
+    if denied:
+        raise Denied(ws.actor.describe(), denied)
+    problems = check_content(ws, changes)
+    if problems:
+        raise ContentError(problems)
+    for change in changes:
+        target = ws.file(change.path)
+        if change.text is None:
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+            _prune(target.parent, ws.content)
+        else:
+            write_atomic(target, change.text)
+    result = Result(changes, summary, message, decisions=decisions)
+    if commit:
+        result.commit = commit_changes(ws, result)
+    return result
+
+
+def _prune(folder: Path, stop: Path) -> None:
+    """Remove folders left empty by a deletion, up to the content folder."""
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def commit_changes(ws: Workspace, result: Result) -> str:
+    """One commit of exactly the changed paths, as the configured git identity; returns its sha."""
+    paths = result.paths
+    known = set(_git(ws.root, "ls-files", "-z", "--", *paths).stdout.split("\0"))
+    written = [p for p in paths if (ws.root / p).is_file()]
+    deleted = [p for p in paths if p in known and not (ws.root / p).is_file()]  # an untracked file: nothing to do
+    if written:
+        _git(ws.root, "add", "--", *written)
+    if deleted:
+        _git(ws.root, "rm", "-q", "--cached", "--", *deleted)
+    _git(ws.root, "commit", "-q", "-m", result.message, "--", *written, *deleted)
+    return _git(ws.root, "rev-parse", "HEAD").stdout.strip()
+
+
+# -------------------------------------------------------------------------------------------------- helpers
+
+
+def slugify(value: str) -> str:
+    """A slug of any title: ``Arrêts de bus (2024)`` -> ``arrets-de-bus-2024``."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split())[:80].strip("-")
+
+
+def _slug(value: str, what: str) -> str:
+    if not SLUG_RE.match(value or ""):
+        raise UsageError(f"{value!r} is not a valid {what}: lowercase letters a-z, digits and single hyphens")
+    return value
+
+
+def _need_org(ws: Workspace, org: str) -> dict[str, str]:
+    _slug(org, "organization slug")
+    members = ws.members(org)
+    if members is None:
+        if ws.exists(org_file(org)):
+            raise EditError(f"content/{org_file(org)} does not parse: fix it first (portal validate)")
+        raise EditError(f"no organization {org} (content/{org_file(org)} does not exist)")
+    return members
+
+
+def _need_user(ws: Workspace, user: str) -> None:
+    _slug(user, "username")
+    if not ws.exists(f"users/{user}.yaml"):
+        raise EditError(f"no user {user} (content/users/{user}.yaml does not exist)")
+
+
+def _member_index(seq: Any, user: str) -> int | None:
+    return next((i for i, m in enumerate(seq) if isinstance(m, dict) and m.get("user") == user), None)
+
+
+def _owner(ws: Workspace, org: str | None, personal: bool) -> tuple[str, str]:
+    if personal == (org is not None):
+        raise UsageError("give either an organization or --personal")
+    if personal:
+        return ("user", ws.me)
+    _need_org(ws, org)
+    return ("organization", org)
+
+
+def _changed(file: YamlFile) -> Change:
+    return Change(file.path, file.dump())
+
+
+# ---------------------------------------------------------------------------------------- users and orgs
+
+
+def register(ws: Workspace, username: str, name: str, about: str = "", commit: bool = False) -> Result:
+    """Create ``users/<username>.yaml`` listing the git email (self-registration)."""
+    _slug(username, "username")
+    if ws.actor.username is not None:
+        raise EditError(f"<{ws.email}> is already the email of the user {ws.actor.username}")
+    path = f"users/{username}.yaml"
+    if ws.exists(path):
+        raise EditError(f"the username {username} is taken (content/{path} exists)")
+    data: dict[str, Any] = {"name": name, "emails": [ws.email]}
+    if about:
+        data["about"] = about
+    change = Change(path, YamlFile.new(path, data).dump())
+    return apply(ws, [change], f"Register {username}", [f"registered {username} <{ws.email}>"], commit)
+
+
+def org_create(
+    ws: Workspace, slug: str, name: str, description: str = "", acronym: str = "", url: str = "", commit=False
+) -> Result:
+    """Create an organization with the actor as its only admin."""
+    me = ws.me
+    _slug(slug, "organization slug")
+    path = org_file(slug)
+    if ws.exists(path):
+        raise EditError(f"the organization {slug} already exists")
+    data: dict[str, Any] = {"name": name}
+    if acronym:
+        data["acronym"] = acronym
+    data["description"] = description or name
+    if url:
+        data["url"] = url
+    data["created"] = ws.today
+    data["members"] = [{"user": me, "role": "admin", "since": ws.today}]
+    change = Change(path, YamlFile.new(path, data).dump())
+    return apply(ws, [change], f"Create the organization {slug}", [f"created {slug}, with {me} as admin"], commit)
+
+
+def org_delete(ws: Workspace, org: str, commit: bool = False) -> Result:
+    """Delete an organization and every file under its folder."""
+    _need_org(ws, org)
+    folder = ws.file(f"organizations/{org}")
+    files = sorted(p.relative_to(ws.content).as_posix() for p in folder.rglob("*") if p.is_file())
+    changes = [Change(path, None) for path in files]
+    return apply(ws, changes, f"Delete the organization {org}", [f"deleted {org} ({len(files)} file(s))"], commit)
+
+
+def member_add(ws: Workspace, org: str, user: str, role: str = "editor", commit: bool = False) -> Result:
+    members = _need_org(ws, org)
+    _need_user(ws, user)
+    if user in members:
+        raise EditError(f"{user} is already {members[user]} of {org} (portal member set-role to change it)")
+    file = ws.load(org_file(org))
+    append_item(file.data["members"], {"user": user, "role": role, "since": ws.today})
+    message = f"Add {user} to {org} as {role}"
+    return apply(ws, [_changed(file)], message, [f"added {user} to {org} as {role}"], commit)
+
+
+def member_remove(ws: Workspace, org: str, user: str, commit: bool = False) -> Result:
+    members = _need_org(ws, org)
+    if user not in members:
+        raise EditError(f"{user} is not a member of {org}")
+    file = ws.load(org_file(org))
+    seq = file.data["members"]
+    while (index := _member_index(seq, user)) is not None:
+        remove_item(seq, index)
+    leaving = user == ws.actor.username
+    message = f"Leave {org}" if leaving else f"Remove {user} from {org}"
+    summary = f"{ws.me} left {org}" if leaving else f"removed {user} from {org}"
+    return apply(ws, [_changed(file)], message, [summary], commit)
+
+
+def member_leave(ws: Workspace, org: str, commit: bool = False) -> Result:
+    return member_remove(ws, org, ws.me, commit)
+
+
+def member_set_role(ws: Workspace, org: str, user: str, role: str, commit: bool = False) -> Result:
+    members = _need_org(ws, org)
+    if user not in members:
+        raise EditError(f"{user} is not a member of {org} (portal member add)")
+    if members[user] == role:
+        raise EditError(f"{user} is already {role} of {org}")
+    file = ws.load(org_file(org))
+    for item in file.data["members"]:
+        if isinstance(item, dict) and item.get("user") == user:
+            item["role"] = role
+    message = f"Make {user} {role} of {org}"
+    return apply(ws, [_changed(file)], message, [f"{user} is now {role} of {org}"], commit)
+
+
+# ------------------------------------------------------------------------------------------------- requests
+
+
+def _request_path(org: str, user: str) -> str:
+    return f"organizations/{org}/requests/{user}.yaml"
+
+
+def request_create(ws: Workspace, org: str, comment: str, role: str | None = None, commit: bool = False) -> Result:
+    me = ws.me
+    members = _need_org(ws, org)
+    if me in members:
+        raise EditError(f"you are already {members[me]} of {org}")
+    path = _request_path(org, me)
+    data: dict[str, Any] = {"user": me, "comment": comment, "created": ws.stamp, "status": "pending"}
+    if role:
+        data["role"] = role
+    if ws.exists(path) and ws.data(path).get("status") == "pending":
+        file = ws.load(path)
+        file.data["comment"] = comment
+        if role:
+            file.data["role"] = role
+        change = _changed(file)
+    else:  # new, or replacing a handled request: the rules leave that to the admins, and judging says so
+        change = Change(path, YamlFile.new(path, data).dump())
+    return apply(ws, [change], f"Ask to join {org}", [f"asked to join {org}"], commit)
+
+
+def _pending(ws: Workspace, org: str, user: str) -> YamlFile:
+    _need_org(ws, org)
+    path = _request_path(org, user)
+    if not ws.exists(path):
+        raise EditError(f"no request from {user} to join {org} (content/{path})")
+    file = ws.load(path)
+    if file.data.get("status") != "pending":
+        raise EditError(f"{user}'s request to join {org} is already {file.data.get('status')}")
+    return file
+
+
+def request_accept(ws: Workspace, org: str, user: str, role: str | None = None, commit: bool = False) -> Result:
+    me = ws.me
+    request = _pending(ws, org, user)
+    role = role or request.data.get("role") or "editor"
+    if request.data.get("role") is not None or role != "editor":
+        request.data["role"] = role
+    request.data["status"] = "accepted"
+    request.data["handled_by"] = me
+    request.data["handled"] = ws.stamp
+    changes = [_changed(request)]
+    members = ws.members(org) or {}
+    if user not in members:
+        file = ws.load(org_file(org))
+        append_item(file.data["members"], {"user": user, "role": role, "since": ws.today})
+        changes.append(_changed(file))
+    message = f"Accept {user} into {org} as {role}"
+    return apply(ws, changes, message, [f"accepted {user}'s request: {user} is {role} of {org}"], commit)
+
+
+def request_refuse(ws: Workspace, org: str, user: str, comment: str, commit: bool = False) -> Result:
+    me = ws.me
+    if not comment.strip():
+        raise UsageError("a refusal needs a comment (--comment) telling the person why")
+    request = _pending(ws, org, user)
+    request.data["status"] = "refused"
+    request.data["handled_by"] = me
+    request.data["handled"] = ws.stamp
+    request.data["refusal_comment"] = comment
+    return apply(ws, [_changed(request)], f"Refuse {user}'s request to join {org}", [f"refused {user}"], commit)
+
+
+def request_withdraw(ws: Workspace, org: str, commit: bool = False) -> Result:
+    me = ws.me
+    _pending(ws, org, me)
+    change = Change(_request_path(org, me), None)
+    return apply(ws, [change], f"Withdraw my request to join {org}", [f"withdrew the request to join {org}"], commit)
+
+
+# ------------------------------------------------------------------------------ datasets, resources, reuses
+
+
+def dataset_create(
+    ws: Workspace,
+    owner_org: str | None,
+    slug: str,
+    title: str,
+    description: str = "",
+    license: str = "notspecified",
+    frequency: str | None = None,
+    tags: Iterable[str] = (),
+    personal: bool = False,
+    commit: bool = False,
+) -> Result:
+    ws.me  # noqa: B018  (an unknown email stops here, saying how to register)
+    owner = _owner(ws, owner_org, personal)
+    _slug(slug, "dataset slug")
+    existing = ws.find("datasets", slug)
+    if existing:
+        raise EditError(f"the dataset slug {slug} is taken (content/{existing})")
+    path = owned_path(owner, "datasets", slug)
+    data: dict[str, Any] = {"title": title, "description": description or title, "license": license}
+    if frequency:
+        data["frequency"] = frequency
+    if tags:
+        data["tags"] = list(tags)
+    data["created"] = ws.today
+    data["last_modified"] = ws.stamp
+    change = Change(path, YamlFile.new(path, data).dump())
+    return apply(ws, [change], f"Publish the dataset {slug}", [f"created the dataset {slug} ({path})"], commit)
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What a local file says about itself: size, sha256, mime type and format."""
+
+    size: int
+    sha256: str
+    mime: str | None
+    format: str | None
+
+
+def describe_file(path: Path) -> FileFacts:
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "rb") as source:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+    return FileFacts(size, digest.hexdigest(), _mime(path.name), _format(path.name))
+
+
+def _mime(name: str) -> str | None:
+    mime = mimetypes.guess_type(name, strict=False)[0]
+    return mime.lower() if mime and re.fullmatch(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+", mime.lower()) else None
+
+
+def _format(name: str) -> str | None:
+    suffix = PurePosixPath(name).suffix.lower().lstrip(".")
+    return suffix if re.fullmatch(r"[a-z0-9][a-z0-9.+-]*", suffix or "") else None
+
+
+def resource_add(
+    ws: Workspace,
+    dataset: str,
+    source: str,
+    title: str | None = None,
+    url: str | None = None,
+    type: str = "main",
+    format: str | None = None,
+    description: str = "",
+    commit: bool = False,
+) -> Result:
+    """Add a resource: ``source`` is a URL, or a local file whose size, checksum, mime and format are read
+    (then ``url`` says where the file is published: the portal links, it does not host)."""
+    ws.me  # noqa: B018
+    path = ws.find("datasets", _slug(dataset, "dataset slug"))
+    if path is None:
+        raise EditError(f"no dataset {dataset}")
+    entry: dict[str, Any] = {"id": ws.new_id()}
+    if re.match(r"^https?://", source):
+        name = PurePosixPath(urlsplit(source).path).name
+        entry.update(title=title or name or source, url=source, type=type)
+        entry["format"] = format or _format(name)
+        if _mime(name):
+            entry["mime"] = _mime(name)
+    else:
+        local = Path(source)
+        if not local.is_file():
+            raise UsageError(f"{source} is neither a URL (https://...) nor a file")
+        if not url:
+            raise UsageError(
+                f"--url is required with a local file: where {local.name} is published (the portal links to files, "
+                "it does not host them)"
+            )
+        facts = describe_file(local)
+        entry.update(title=title or local.name, url=url, type=type, format=format or facts.format)
+        if facts.mime:
+            entry["mime"] = facts.mime
+        entry["filesize"] = facts.size
+        entry["checksum"] = {"type": "sha256", "value": facts.sha256}
+    if not entry["format"]:
+        raise UsageError("cannot tell the format from the name: pass --format (csv, json, pdf...)")
+    entry["format"] = entry["format"].lower()
+    if description:
+        entry["description"] = description
+    entry["created"] = ws.stamp
+    file = ws.load(path)
+    resources = file.data.get("resources")
+    if not isinstance(resources, CommentedSeq):
+        file.data["resources"] = resources = CommentedSeq()
+    append_item(resources, entry)
+    file.data["last_modified"] = ws.stamp
+    message = f"Add the resource {entry['title']} to {dataset}"
+    return apply(ws, [_changed(file)], message, [f"added {entry['title']} ({entry['id']}) to {dataset}"], commit)
+
+
+def reuse_create(
+    ws: Workspace,
+    owner_org: str | None,
+    slug: str,
+    title: str,
+    url: str,
+    datasets: list[str],
+    type: str = "application",
+    description: str = "",
+    topic: str | None = None,
+    personal: bool = False,
+    commit: bool = False,
+) -> Result:
+    ws.me  # noqa: B018
+    owner = _owner(ws, owner_org, personal)
+    _slug(slug, "reuse slug")
+    if not datasets:
+        raise UsageError("a reuse references at least one dataset (--dataset SLUG)")
+    missing = [d for d in datasets if ws.find("datasets", d) is None]
+    if missing:
+        raise EditError(f"no dataset {', '.join(missing)}")
+    existing = ws.find("reuses", slug)
+    if existing:
+        raise EditError(f"the reuse slug {slug} is taken (content/{existing})")
+    path = owned_path(owner, "reuses", slug)
+    data: dict[str, Any] = {"title": title, "description": description or title, "url": url, "type": type}
+    if topic:
+        data["topic"] = topic
+    data["created"] = ws.today
+    data["datasets"] = list(datasets)
+    change = Change(path, YamlFile.new(path, data).dump())
+    return apply(ws, [change], f"Reference the reuse {slug}", [f"created the reuse {slug} ({path})"], commit)
+
+
+# ------------------------------------------------------------------------------------------------ discussions
+
+
+def discussion_open(ws: Workspace, subject: str, title: str, message: str, commit: bool = False) -> Result:
+    """Open a discussion about a dataset or a reuse, filed under its owner."""
+    me = ws.me
+    found = ws.find("datasets", subject)
+    subject_type = "dataset"
+    if found is None:
+        found, subject_type = ws.find("reuses", subject), "reuse"
+    if found is None:
+        raise EditError(f"no dataset or reuse {subject}")
+    location = classify(found)
+    base = slugify(title) or "discussion"
+    slug = f"{base}-{ws.now:%Y%m%d}"
+    n = 1
+    while ws.find("discussions", slug) is not None:
+        n += 1
+        slug = f"{base}-{ws.now:%Y%m%d}-{n}"
+    path = owned_path(location.owner, "discussions", slug)
+    data: dict[str, Any] = {"subject": subject}
+    if subject_type != "dataset":
+        data["subject_type"] = subject_type
+    data["title"] = title
+    data["messages"] = [{"author": me, "posted": ws.stamp, "content": message}]
+    change = Change(path, YamlFile.new(path, data).dump())
+    return apply(ws, [change], f"Open a discussion on {subject}: {title}", [f"opened {slug} ({path})"], commit)
+
+
+def _discussion(ws: Workspace, id: str) -> YamlFile:
+    path = ws.find("discussions", _slug(id, "discussion id"))
+    if path is None:
+        raise EditError(f"no discussion {id}")
+    return ws.load(path)
+
+
+def discussion_reply(ws: Workspace, id: str, message: str, commit: bool = False) -> Result:
+    me = ws.me
+    file = _discussion(ws, id)
+    if file.data.get("closed") is not None:
+        raise EditError(f"the discussion {id} is closed")
+    append_item(file.data["messages"], {"author": me, "posted": ws.stamp, "content": message})
+    return apply(ws, [_changed(file)], f"Reply to the discussion {id}", [f"replied to {id}"], commit)
+
+
+def discussion_close(ws: Workspace, id: str, message: str = "", commit: bool = False) -> Result:
+    me = ws.me
+    file = _discussion(ws, id)
+    if file.data.get("closed") is not None:
+        raise EditError(f"the discussion {id} is already closed")
+    if message:
+        append_item(file.data["messages"], {"author": me, "posted": ws.stamp, "content": message})
+    file.data["closed"] = ws.stamp
+    file.data["closed_by"] = me
+    return apply(ws, [_changed(file)], f"Close the discussion {id}", [f"closed {id}"], commit)
+
+
+# ---------------------------------------------------------------------------------------------------- whoami
+
+
+@dataclass
+class Whoami:
+    """The acting user, their roles, and what waits for them."""
+
+    email: str
+    username: str | None
+    name: str | None = None
+    maintainer: bool = False
+    bot: bool = False
+    roles: dict[str, str] = field(default_factory=dict)  # org -> role
+    requests_to_handle: list[tuple[str, str]] = field(default_factory=list)  # (org, user)
+    my_requests: list[tuple[str, str]] = field(default_factory=list)  # (org, status)
+    discussions_to_answer: list[tuple[str, str, str]] = field(default_factory=list)  # (id, owner, title)
+
+
+def whoami(ws: Workspace) -> Whoami:
+    actor = ws.actor
+    found = Whoami(ws.email, actor.username, maintainer=actor.maintainer, bot=actor.bot)
+    if actor.username is None:
+        return found
+    me = actor.username
+    found.name = ws.data(f"users/{me}.yaml").get("name")
+    for file in sorted(ws.content.glob("organizations/*/organization.yaml")):
+        role = (ws.members(file.parent.name) or {}).get(me)
+        if role:
+            found.roles[file.parent.name] = role
+    for file in sorted(ws.content.glob("organizations/*/requests/*.yaml")):
+        org = file.parent.parent.name
+        data = ws.data(file.relative_to(ws.content).as_posix())
+        if file.stem == me:
+            found.my_requests.append((org, str(data.get("status"))))
+        elif data.get("status") == "pending" and (found.roles.get(org) == "admin" or actor.maintainer):
+            found.requests_to_handle.append((org, file.stem))
+    for owner_kind, pattern in (
+        ("organization", "organizations/*/discussions/*.yaml"),
+        ("user", "users/*/discussions/*.yaml"),
+    ):
+        for file in sorted(ws.content.glob(pattern)):
+            owner = file.parent.parent.name
+            if owner_kind == "organization" and found.roles.get(owner) is None:
+                continue
+            if owner_kind == "user" and owner != me:
+                continue
+            data = ws.data(file.relative_to(ws.content).as_posix())
+            messages = data.get("messages") if isinstance(data.get("messages"), list) else []
+            if data.get("closed") is not None or not messages or not isinstance(messages[-1], dict):
+                continue
+            last = messages[-1].get("author")
+            team = set(ws.members(owner) or {}) if owner_kind == "organization" else {me}
+            if last not in team:
+                found.discussions_to_answer.append((file.stem, owner, str(data.get("title", ""))))
+    return found
+
+
+# ------------------------------------------------------------------------------------------------------ init
+
+SCAFFOLD = Path(__file__).parent / "scaffold"
+# scaffold file -> where `portal init` puts it in a new content repository
+INIT_FILES = {
+    "github-workflow.yml": ".github/workflows/portal.yml",
+    "gitlab-ci.yml": ".gitlab-ci.yml",
+    "pre-commit-config.yaml": ".pre-commit-config.yaml",
+    "README.md": "README.md",
+}
+
+
+def init(
+    target: Path,
+    title: str | None = None,
+    base_url: str | None = None,
+    languages: list[str] | None = None,
+    maintainer: str | None = None,
+    name: str | None = None,
+    commit: bool = False,
+) -> Result:
+    """A new content repository: ``content/site.yaml``, CI workflows, a pre-commit configuration, a README.
+
+    With ``maintainer`` (a username) the person of the git email registers and is listed as maintainer.
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target} is a file")
+    target.mkdir(parents=True, exist_ok=True)
+    taken = [dest for dest in (*INIT_FILES.values(), f"{CONTENT}/site.yaml") if (target / dest).exists()]
+    if taken:
+        raise EditError(f"{target} already holds {', '.join(taken)}: portal init only creates new repositories")
+    if _git(target, "rev-parse", "--show-toplevel", check=False).returncode != 0:
+        _git(target, "init", "-q")
+    root = find_repo(target)
+    site = YamlFile.parse("site.yaml", (SCAFFOLD / "site.yaml").read_text(encoding="utf-8"))
+    if title:
+        site.data["title"] = title
+    if base_url:
+        site.data["base_url"] = base_url
+    if languages:
+        site.data["languages"] = CommentedSeq(languages)
+        site.data["languages"].fa.set_flow_style()
+    changes = [Change("site.yaml", None)]  # placeholder, replaced below once the maintainer is known
+    email = None
+    if maintainer:
+        _slug(maintainer, "username")
+        email = git_email(root)
+        user = {"name": name or maintainer, "emails": [email]}
+        changes.append(Change(f"users/{maintainer}.yaml", YamlFile.new(f"users/{maintainer}.yaml", user).dump()))
+        site.data["maintainers"].append(maintainer)
+        site.data["maintainers"].fa.set_flow_style()
+    changes[0] = Change("site.yaml", site.dump())
+    content = root / CONTENT
+    problems = _validate_new(content, changes)
+    if problems:
+        raise ContentError(problems)
+    written = []
+    for source, dest in INIT_FILES.items():
+        write_atomic(root / dest, (SCAFFOLD / source).read_text(encoding="utf-8"))
+        written.append(dest)
+    for change in changes:
+        write_atomic(content / change.path, change.text or "")
+        written.append(f"{CONTENT}/{change.path}")
+    summary = [f"created a content repository in {root}"] + (
+        [f"registered {maintainer} <{email}> as maintainer"] if maintainer else []
+    )
+    result = Result(changes, summary, "Create the portal", files=written)
+    if commit:
+        result.commit = commit_changes(Workspace(root, email or ""), result)
+    return result
+
+
+def _validate_new(content: Path, changes: list[Change]) -> list[Problem]:
+    with tempfile.TemporaryDirectory(prefix="portal-init-") as tmp:
+        overlay = Path(tmp) / CONTENT
+        for change in changes:
+            target = overlay / change.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(change.text or "", encoding="utf-8")
+        return validate(overlay).problems
