@@ -28,6 +28,7 @@ import jinja2
 
 from . import i18n, markdown
 from .errors import UsageError
+from .export import schemaorg
 from .vocabularies import (
     BADGES,
     GRANULARITIES,
@@ -41,6 +42,7 @@ from .vocabularies import (
 )
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+OG_LOCALES = {"fr": "fr_FR", "en": "en_GB"}  # Open Graph's og:locale
 
 
 def themes_dir() -> Path:
@@ -110,7 +112,15 @@ def make_environment(language: str, urls: Urls, theme_folder: Path | None = None
     def url(path: str = "", lang: str | None = None) -> str:
         return urls.path(path, lang or language)
 
+    @jinja2.pass_context
+    def schema_org(context: Any, kind: str, obj: Any) -> Any:
+        """schema.org JSON-LD of a dataset or an organization, safe inside a ``<script>`` element."""
+        build = schemaorg.dataset if kind == "dataset" else schemaorg.organization
+        return schemaorg.script_json(build(context["index"], urls, obj, language))
+
     env.globals.update(
+        schema_org=schema_org,
+        og_locale=OG_LOCALES.get(language, language),
         lang=language,
         languages=urls.languages,
         language_names=LANGUAGE_NAMES,

@@ -1,0 +1,369 @@
+"""DCAT-AP 3 catalogues of the portal and of each organization (Turtle, RDF/XML, JSON-LD).
+
+URIs (``{base}`` is the site's base URL):
+
+* catalogue: ``{base}#catalog`` (portal), ``{base}organizations/<org>/#catalog`` (organization);
+* dataset: its page, ``{base}datasets/<slug>/`` (also its ``dcat:landingPage``);
+* distribution: its resource redirect, ``{base}datasets/r/<id>/`` (``dcat:accessURL``/``downloadURL``: the file);
+* publisher: the organization's page ``{base}organizations/<org>/`` (``foaf:Organization``) or the user's page
+  ``{base}users/<name>/`` (``foaf:Person``); the portal itself is ``{base}#publisher``;
+* contact point ``<dataset>#contact`` (or the organization's ``<org>#contact``), period ``<dataset>#temporal``,
+  places ``<dataset>#spatial-<n>``, checksum ``<distribution>#checksum``.
+
+Controlled vocabularies are the EU ones (frequency, language, file type, access right), licenses are their
+URLs from :mod:`generator.vocabularies`; the few things that have no URI (a license "Other (Open)", a file
+format outside the EU list) are labelled blank nodes. Every object of a property the DCAT-AP range shapes
+constrain carries its class (``dct:Frequency``, ``dct:LicenseDocument``...), so the export validates on its
+own, without the vocabularies loaded; EU concepts also carry their ``skos:inScheme``.
+
+Titles, descriptions and keywords are tagged with the site's first language (content is written in it);
+vocabulary labels carry every site language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..model import Dataset, Organization, Resource
+from ..vocabularies import LICENSES
+from .rdf import IRI, BNode, Literal, Node, iri, text, typed
+
+EU = "http://publications.europa.eu/resource/authority/"
+
+# udata frequency -> EU frequency authority table (the udata mapping; no exact EU match -> OTHER)
+FREQUENCIES_EU = {
+    "unknown": "UNKNOWN",
+    "punctual": "NEVER",
+    "continuous": "UPDATE_CONT",
+    "hourly": "HOURLY",
+    "fourTimesADay": "OTHER",
+    "threeTimesADay": "OTHER",
+    "semidaily": "DAILY_2",
+    "daily": "DAILY",
+    "fourTimesAWeek": "OTHER",
+    "threeTimesAWeek": "WEEKLY_3",
+    "semiweekly": "WEEKLY_2",
+    "weekly": "WEEKLY",
+    "biweekly": "BIWEEKLY",
+    "threeTimesAMonth": "MONTHLY_3",
+    "semimonthly": "MONTHLY_2",
+    "monthly": "MONTHLY",
+    "bimonthly": "BIMONTHLY",
+    "quarterly": "QUARTERLY",
+    "threeTimesAYear": "ANNUAL_3",
+    "semiannual": "ANNUAL_2",
+    "annual": "ANNUAL",
+    "biennial": "BIENNIAL",
+    "triennial": "TRIENNIAL",
+    "quinquennial": "QUINQUENNIAL",
+    "irregular": "IRREG",
+}
+
+LANGUAGES_EU = {"fr": "FRA", "en": "ENG"}
+
+# resource format -> EU file type authority table
+FILE_TYPES_EU = {
+    "7z": "7Z",
+    "csv": "CSV",
+    "csv.gz": "CSV",
+    "doc": "DOC",
+    "docx": "DOCX",
+    "geojson": "GEOJSON",
+    "geotiff": "GEOTIFF",
+    "gml": "GML",
+    "gpkg": "GPKG",
+    "gpx": "GPX",
+    "grib2": "GRIB",
+    "gtfs": "GTFS",
+    "gz": "GZIP",
+    "html": "HTML",
+    "jpeg": "JPEG",
+    "jpg": "JPEG",
+    "json": "JSON",
+    "jsonld": "JSON_LD",
+    "kml": "KML",
+    "kmz": "KMZ",
+    "md": "MARKDOWN",
+    "n3": "RDF_N3",
+    "netcdf": "NETCDF",
+    "odg": "ODG",
+    "ods": "ODS",
+    "odt": "ODT",
+    "parquet": "PARQUET",
+    "pdf": "PDF",
+    "png": "PNG",
+    "rdf": "RDF_XML",
+    "shp": "SHP",
+    "sql": "SQL",
+    "tar": "TAR",
+    "tif": "TIFF",
+    "tiff": "TIFF",
+    "tsv": "TSV",
+    "ttl": "RDF_TURTLE",
+    "txt": "TXT",
+    "wfs": "WFS_SRVC",
+    "wms": "WMS_SRVC",
+    "xls": "XLS",
+    "xlsx": "XLSX",
+    "xml": "XML",
+    "yaml": "YAML",
+    "yml": "YAML",
+    "zip": "ZIP",
+}
+
+# ISO 3166-1 alpha-2 (our zone ids: country:fr) -> EU country authority table (alpha-3)
+COUNTRIES_EU = {
+    "at": "AUT", "be": "BEL", "bg": "BGR", "ch": "CHE", "cy": "CYP", "cz": "CZE", "de": "DEU", "dk": "DNK",
+    "ee": "EST", "es": "ESP", "fi": "FIN", "fr": "FRA", "gb": "GBR", "gr": "GRC", "hr": "HRV", "hu": "HUN",
+    "ie": "IRL", "is": "ISL", "it": "ITA", "li": "LIE", "lt": "LTU", "lu": "LUX", "lv": "LVA", "mc": "MCO",
+    "mt": "MLT", "nl": "NLD", "no": "NOR", "pl": "POL", "pt": "PRT", "ro": "ROU", "se": "SWE", "si": "SVN",
+    "sk": "SVK",
+}  # fmt: skip
+
+# DCAT-AP 2.1.1 admits SHA-1 only (3.0.0 any algorithm): the other checksums are in the CSV and the API
+CHECKSUM_ALGORITHMS = {"sha1": "sha1"}
+
+ACCESS_PUBLIC = EU + "access-right/PUBLIC"
+ORG_CONTACT = "#contact"
+
+
+def literal_date(value: str) -> Literal:
+    """``xsd:date`` for ``YYYY-MM-DD``, ``xsd:dateTime`` for an RFC 3339 date-time."""
+    return typed(value, "xsd:date" if len(value) == 10 else "xsd:dateTime")
+
+
+class CatalogWriter:
+    """The nodes of one catalogue document. Shared nodes (agents, licenses, concepts) are written once."""
+
+    def __init__(self, index: Any, urls: Any):
+        self.index = index
+        self.base = urls.base_url
+        self.languages: list[str] = list(index.site.languages)
+        self.lang = self.languages[0]
+        self._seen: set[str] = set()
+
+    # --- shared nodes, emitted on first use --------------------------------------------------------------
+
+    def _once(self, key: str) -> bool:
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+    def _concept(self, uri: str, cls: str, scheme: str, out: list[Node]) -> IRI:
+        term = IRI(uri)
+        if self._once(uri):
+            out.append(Node(term, [cls], [("skos:inScheme", IRI(EU + scheme))]))
+        return term
+
+    def language(self, code: str, out: list[Node]) -> IRI | None:
+        eu = LANGUAGES_EU.get(code)
+        return None if eu is None else self._concept(f"{EU}language/{eu}", "dct:LinguisticSystem", "language", out)
+
+    def agent(self, owner: tuple[str, str], out: list[Node]) -> IRI:
+        kind, slug = owner
+        term = IRI(iri(self.base + self.index.owner_path(owner)))
+        if self._once(term.value):
+            cls = "foaf:Organization" if kind == "organization" else "foaf:Person"
+            node = Node(term, ["foaf:Agent", cls], [("foaf:name", text(self.index.owner_name(owner)))])
+            out.append(node)
+        return term
+
+    def org_contact(self, org: Organization, out: list[Node]) -> IRI | None:
+        if not org.contact_point:
+            return None
+        subject = IRI(iri(f"{self.base}organizations/{org.slug}/{ORG_CONTACT}"))
+        if self._once(subject.value):
+            out.append(self._contact_node(subject, org.contact_point, org.name))
+        return subject
+
+    def _contact_node(self, subject: IRI, contact: dict[str, str], fallback_name: str) -> Node:
+        node = Node(subject, ["vcard:Kind", "vcard:Organization"])
+        node.add("vcard:fn", text(contact.get("name") or fallback_name))
+        if contact.get("email"):
+            node.add("vcard:hasEmail", IRI(iri("mailto:" + contact["email"])))
+        if contact.get("url"):
+            node.add("vcard:hasURL", IRI(iri(contact["url"])))
+        return node
+
+    def license(self, key: str, out: list[Node]) -> IRI | BNode | None:
+        lic = LICENSES.get(key)
+        if lic is None or key == "notspecified":
+            return None
+        term: IRI | BNode = IRI(iri(lic.url)) if lic.url else BNode(f"license-{key}")
+        if self._once(f"license:{key}"):
+            out.append(
+                Node(term, ["dct:LicenseDocument"], [("dct:title", text(lic.title)), ("dct:identifier", text(key))])
+            )
+        return term
+
+    def frequency(self, key: str | None, out: list[Node]) -> IRI | None:
+        if not key or key not in FREQUENCIES_EU:
+            return None
+        return self._concept(f"{EU}frequency/{FREQUENCIES_EU[key]}", "dct:Frequency", "frequency", out)
+
+    def file_format(self, fmt: str, out: list[Node]) -> IRI | BNode:
+        eu = FILE_TYPES_EU.get(fmt)
+        if eu is not None:
+            return self._concept(f"{EU}file-type/{eu}", "dct:MediaTypeOrExtent", "file-type", out)
+        term = BNode("format-" + fmt.encode().hex())
+        if self._once(term.label):
+            out.append(Node(term, ["dct:MediaTypeOrExtent"], [("rdfs:label", text(fmt))]))
+        return term
+
+    def media_type(self, mime: str, out: list[Node]) -> IRI:
+        term = IRI(iri("https://www.iana.org/assignments/media-types/" + mime))
+        if self._once(term.value):
+            out.append(Node(term, ["dct:MediaType"]))
+        return term
+
+    # --- datasets and distributions ----------------------------------------------------------------------
+
+    def dataset_uri(self, dataset: Dataset) -> IRI:
+        return IRI(iri(f"{self.base}datasets/{dataset.slug}/"))
+
+    def distribution_uri(self, resource: Resource) -> IRI:
+        return IRI(iri(f"{self.base}datasets/r/{resource.id}/"))
+
+    def dataset_nodes(self, dataset: Dataset) -> list[Node]:
+        """The dataset, its distributions and every node they refer to that is not written yet."""
+        out: list[Node] = []
+        lang = self.lang
+        uri = self.dataset_uri(dataset)
+        node = Node(uri, ["dcat:Dataset"])
+        out.append(node)
+        node.add("dct:identifier", text(uri.value))
+        node.add("dct:title", text(dataset.title, lang))
+        node.add("dct:description", text(dataset.description, lang))
+        node.add("dcat:landingPage", uri)
+        node.add("dct:publisher", self.agent(dataset.owner, out))
+        node.add("dct:issued", literal_date(dataset.created))
+        node.add("dct:modified", literal_date(dataset.last_modified))
+        node.add("dct:language", self.language(lang, out))
+        for tag in dataset.tags:
+            node.add("dcat:keyword", text(tag, lang))
+        license_term = self.license(dataset.license, out)
+        node.add("dct:license", license_term)
+        node.add("dct:accessRights", self._concept(ACCESS_PUBLIC, "dct:RightsStatement", "access-right", out))
+        node.add("dct:accrualPeriodicity", self.frequency(dataset.frequency, out))
+        node.add("dcat:contactPoint", self._dataset_contact(dataset, uri, out))
+        if dataset.temporal_coverage:
+            period = IRI(uri.value + "#temporal")
+            node.add("dct:temporal", period)
+            out.append(self._period(period, dataset.temporal_coverage))
+        if dataset.spatial:
+            for number, zone in enumerate(dataset.spatial.get("zones", []), start=1):
+                node.add("dct:spatial", self._place(zone, IRI(f"{uri.value}#spatial-{number}"), out))
+        for resource in dataset.resources:
+            dist = self.distribution_uri(resource)
+            node.add("dcat:distribution", dist)
+            out.append(self._distribution(dist, resource, license_term, out))
+        # the page: the landing page is a foaf:Document (the range shapes check its class)
+        node.types.append("foaf:Document")
+        return out
+
+    def _dataset_contact(self, dataset: Dataset, uri: IRI, out: list[Node]) -> IRI | None:
+        if dataset.contact_point:
+            subject = IRI(uri.value + "#contact")
+            out.append(self._contact_node(subject, dataset.contact_point, self.index.owner_name(dataset.owner)))
+            return subject
+        kind, slug = dataset.owner
+        if kind == "organization":
+            return self.org_contact(self.index.portal.organizations[slug], out)
+        return None
+
+    def _period(self, subject: IRI, coverage: dict[str, str]) -> Node:
+        node = Node(subject, ["dct:PeriodOfTime"])
+        node.add("dcat:startDate", literal_date(coverage["start"]))
+        if coverage.get("end"):
+            node.add("dcat:endDate", literal_date(coverage["end"]))
+        return node
+
+    def _place(self, zone: str, subject: IRI, out: list[Node]) -> IRI:
+        kind, _, code = zone.partition(":")
+        if kind == "country" and code.lower() in COUNTRIES_EU:
+            return self._concept(f"{EU}country/{COUNTRIES_EU[code.lower()]}", "dct:Location", "country", out)
+        node = Node(subject, ["dct:Location"], [("dct:identifier", text(zone)), ("skos:prefLabel", text(zone))])
+        out.append(node)
+        return subject
+
+    def _distribution(self, subject: IRI, resource: Resource, license_term: Any, out: list[Node]) -> Node:
+        lang = self.lang
+        node = Node(subject, ["dcat:Distribution"])
+        node.add("dct:identifier", text(resource.id))
+        node.add("dct:title", text(resource.title, lang))
+        if resource.description:
+            node.add("dct:description", text(resource.description, lang))
+        url = IRI(iri(resource.url))
+        node.add("dcat:accessURL", url)
+        if resource.type != "api":
+            node.add("dcat:downloadURL", url)
+        node.add("dct:format", self.file_format(resource.format, out))
+        if resource.mime:
+            node.add("dcat:mediaType", self.media_type(resource.mime, out))
+        if resource.filesize is not None:
+            node.add("dcat:byteSize", typed(str(resource.filesize), "xsd:decimal"))
+        if resource.checksum and resource.checksum.type in CHECKSUM_ALGORITHMS:
+            checksum = IRI(subject.value + "#checksum")
+            node.add("spdx:checksum", checksum)
+            algorithm = IRI(
+                "http://spdx.org/rdf/terms#checksumAlgorithm_" + CHECKSUM_ALGORITHMS[resource.checksum.type]
+            )
+            if self._once(algorithm.value):
+                out.append(Node(algorithm, ["spdx:ChecksumAlgorithm"]))
+            out.append(
+                Node(
+                    checksum,
+                    ["spdx:Checksum"],
+                    [
+                        ("spdx:algorithm", algorithm),
+                        ("spdx:checksumValue", typed(resource.checksum.value, "xsd:hexBinary")),
+                    ],
+                )
+            )
+        if resource.created:
+            node.add("dct:issued", literal_date(resource.created))
+        if resource.last_modified:
+            node.add("dct:modified", literal_date(resource.last_modified))
+        node.add("dct:license", license_term)
+        return node
+
+    # --- catalogues --------------------------------------------------------------------------------------
+
+    def catalog(self, datasets: list[Dataset], org: Organization | None = None) -> Iterator[Node]:
+        """The catalogue node, then every dataset's nodes (a generator: the site-wide one streams)."""
+        site = self.index.site
+        out: list[Node] = []
+        if org is None:
+            uri = IRI(iri(self.base + "#catalog"))
+            publisher = IRI(iri(self.base + "#publisher"))
+            homepage = IRI(iri(self.base))
+            title, description = site.title, site.description
+            out.append(Node(publisher, ["foaf:Agent"], [("foaf:name", text(site.title))]))
+        else:
+            uri = IRI(iri(f"{self.base}organizations/{org.slug}/#catalog"))
+            publisher = self.agent(("organization", org.slug), out)
+            homepage = IRI(iri(f"{self.base}organizations/{org.slug}/"))
+            title, description = f"{org.name} · {site.title}", org.description
+        node = Node(uri, ["dcat:Catalog"])
+        node.add("dct:title", text(title, self.lang))
+        node.add("dct:description", text(description, self.lang))
+        node.add("dct:publisher", publisher)
+        node.add("foaf:homepage", homepage)
+        for code in self.languages:
+            node.add("dct:language", self.language(code, out))
+        if datasets:
+            node.add("dct:issued", literal_date(min(datasets, key=lambda d: d.created[:10]).created[:10]))
+            node.add("dct:modified", literal_date(max(datasets, key=lambda d: d.last_modified[:10]).last_modified[:10]))
+        for dataset in datasets:
+            node.add("dcat:dataset", self.dataset_uri(dataset))
+        if org is not None:
+            homepage_node = Node(homepage, ["foaf:Document"])
+        else:
+            homepage_node = Node(homepage, ["foaf:Document"], [("dct:title", text(site.title, self.lang))])
+        yield node
+        yield homepage_node
+        yield from out
+        for dataset in datasets:
+            yield from self.dataset_nodes(dataset)

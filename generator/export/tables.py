@@ -1,0 +1,221 @@
+"""CSV exports, like data.gouv.fr's: datasets, resources, organizations, reuses, discussions.
+
+UTF-8 without BOM, ``;``-separated, one header row, ``\\r\\n`` line ends (RFC 4180), fields quoted only when
+needed; lists (tags, zones, formats...) are joined with ``,``; empty cells for missing values. Column names
+follow data.gouv.fr's where the concept is the same, and never change order (``docs/exports.md`` lists
+them). Written site-wide at the root and per organization in ``organizations/<org>/``.
+
+This module is named ``tables`` so that ``import csv`` elsewhere in the package still finds the stdlib.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ..model import Dataset, Discussion, Organization, Reuse
+
+DATASET_COLUMNS = [
+    "slug", "title", "acronym", "url", "organization", "organization_id", "owner", "owner_id", "description",
+    "frequency", "license", "temporal_coverage.start", "temporal_coverage.end", "spatial.granularity",
+    "spatial.zones", "created_at", "last_modified", "tags", "archived", "resources_count", "main_resources_count",
+    "resources_formats", "harvest.source", "harvest.remote_id", "harvest.remote_url", "harvest.modified_at",
+    "quality_score", "metric.discussions", "metric.reuses",
+]  # fmt: skip
+
+RESOURCE_COLUMNS = [
+    "dataset.slug", "dataset.title", "dataset.url", "dataset.organization", "dataset.organization_id",
+    "dataset.license", "dataset.archived", "id", "url", "permalink", "title", "description", "type", "format",
+    "mime", "filesize", "checksum.type", "checksum.value", "created_at", "modified",
+]  # fmt: skip
+
+ORGANIZATION_COLUMNS = [
+    "slug", "name", "acronym", "url", "website", "description", "logo", "badges", "created_at",
+    "metric.datasets", "metric.resources", "metric.reuses", "metric.discussions", "metric.members",
+]  # fmt: skip
+
+REUSE_COLUMNS = [
+    "slug", "title", "url", "type", "topic", "description", "remote_url", "organization", "organization_id",
+    "owner", "owner_id", "image", "created_at", "tags", "datasets", "metric.datasets", "metric.discussions",
+]  # fmt: skip
+
+DISCUSSION_COLUMNS = [
+    "id", "title", "url", "subject_class", "subject_id", "user", "created", "last_message", "closed", "closed_by",
+    "size", "participants",
+]  # fmt: skip
+
+
+def _yes_no(value: bool) -> str:
+    return "True" if value else "False"
+
+
+def _owner_cells(index: Any, owner: tuple[str, str]) -> list[str]:
+    """organization, organization_id, owner, owner_id (data.gouv.fr's four columns)."""
+    kind, slug = owner
+    name = index.owner_name(owner)
+    return [name, slug, "", ""] if kind == "organization" else ["", "", name, slug]
+
+
+class Tables:
+    """Rows of every table, from the build's SiteIndex (public content only)."""
+
+    def __init__(self, index: Any, urls: Any):
+        self.index = index
+        self.base = urls.base_url
+
+    def dataset_row(self, d: Dataset) -> list[Any]:
+        index = self.index
+        temporal = d.temporal_coverage or {}
+        spatial = d.spatial or {}
+        harvest = d.harvest or {}
+        return [
+            d.slug,
+            d.title,
+            d.acronym or "",
+            f"{self.base}datasets/{d.slug}/",
+            *_owner_cells(index, d.owner),
+            d.description,
+            d.frequency or "",
+            d.license,
+            temporal.get("start", ""),
+            temporal.get("end", ""),
+            spatial.get("granularity", ""),
+            ",".join(spatial.get("zones", [])),
+            d.created,
+            d.last_modified,
+            ",".join(d.tags),
+            _yes_no(d.archived),
+            len(d.resources),
+            sum(1 for r in d.resources if r.type == "main"),
+            ",".join(sorted({r.format for r in d.resources})),
+            harvest.get("source", ""),
+            harvest.get("remote_id", ""),
+            harvest.get("remote_uri", ""),
+            harvest.get("remote_modified", ""),
+            f"{index.quality(d).score:.2f}",
+            len(index.discussions_about.get(("dataset", d.slug), [])),
+            len(index.reuses_of_dataset.get(d.slug, [])),
+        ]
+
+    def resource_rows(self, d: Dataset) -> Iterator[list[Any]]:
+        owner_cells = _owner_cells(self.index, d.owner)[:2]
+        for r in d.resources:
+            yield [
+                d.slug,
+                d.title,
+                f"{self.base}datasets/{d.slug}/",
+                *owner_cells,
+                d.license,
+                _yes_no(d.archived),
+                r.id,
+                r.url,
+                f"{self.base}datasets/r/{r.id}/",
+                r.title,
+                r.description,
+                r.type,
+                r.format,
+                r.mime or "",
+                "" if r.filesize is None else r.filesize,
+                r.checksum.type if r.checksum else "",
+                r.checksum.value if r.checksum else "",
+                r.created or "",
+                r.last_modified or "",
+            ]
+
+    def organization_row(self, org: Organization) -> list[Any]:
+        index = self.index
+        owner = ("organization", org.slug)
+        datasets = index.datasets_of.get(owner, [])
+        logo = index.image(owner)
+        return [
+            org.slug,
+            org.name,
+            org.acronym or "",
+            f"{self.base}organizations/{org.slug}/",
+            org.url or "",
+            org.description,
+            self.base + logo if logo else "",
+            ",".join(org.badges),
+            org.created,
+            len(datasets),
+            sum(len(d.resources) for d in datasets),
+            len(index.reuses_of.get(owner, [])),
+            len(index.discussions_of.get(owner, [])),
+            len(org.members),
+        ]
+
+    def reuse_row(self, reuse: Reuse) -> list[Any]:
+        public = [slug for slug in reuse.datasets if slug in self.index.public_slugs]
+        return [
+            reuse.slug,
+            reuse.title,
+            f"{self.base}reuses/{reuse.slug}/",
+            reuse.type,
+            reuse.topic or "",
+            reuse.description,
+            reuse.url,
+            *_owner_cells(self.index, reuse.owner),
+            reuse.image or "",
+            reuse.created,
+            ",".join(reuse.tags),
+            ",".join(public),
+            len(public),
+            len(self.index.discussions_about.get(("reuse", reuse.slug), [])),
+        ]
+
+    def discussion_row(self, discussion: Discussion) -> list[Any]:
+        folder = "datasets" if discussion.subject_type == "dataset" else "reuses"
+        participants = list(dict.fromkeys(m.author for m in discussion.messages))
+        return [
+            discussion.id,
+            discussion.title,
+            f"{self.base}{folder}/{discussion.subject}/#discussion-{discussion.id}",
+            "Dataset" if discussion.subject_type == "dataset" else "Reuse",
+            discussion.subject,
+            discussion.messages[0].author,
+            discussion.messages[0].posted,
+            discussion.messages[-1].posted,
+            discussion.closed or "",
+            discussion.closed_by or "",
+            len(discussion.messages),
+            ",".join(participants),
+        ]
+
+
+def to_csv(columns: list[str], rows: Iterable[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _tables(t: Tables, datasets: list[Dataset], reuses: list[Reuse], discussions: list[Discussion]) -> dict:
+    return {
+        "datasets.csv": (DATASET_COLUMNS, (t.dataset_row(d) for d in datasets)),
+        "resources.csv": (RESOURCE_COLUMNS, (row for d in datasets for row in t.resource_rows(d))),
+        "reuses.csv": (REUSE_COLUMNS, (t.reuse_row(r) for r in reuses)),
+        "discussions.csv": (DISCUSSION_COLUMNS, (t.discussion_row(d) for d in discussions)),
+    }
+
+
+def files(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
+    """The five site-wide tables at the root; datasets, resources, reuses, discussions per organization."""
+    t = Tables(index, urls)
+    discussions = sorted((d for ds in index.discussions_of.values() for d in ds), key=lambda d: d.id)
+    site = _tables(t, index.datasets, index.reuses, discussions)
+    site["organizations.csv"] = (ORGANIZATION_COLUMNS, (t.organization_row(o) for o in index.organizations))
+    for name in sorted(site):
+        yield name, to_csv(*site[name])
+    for org in index.organizations:
+        owner = ("organization", org.slug)
+        tables = _tables(
+            t,
+            index.datasets_of.get(owner, []),
+            index.reuses_of.get(owner, []),
+            sorted(index.discussions_of.get(owner, []), key=lambda d: d.id),
+        )
+        for name in sorted(tables):
+            yield f"organizations/{org.slug}/{name}", to_csv(*tables[name])
