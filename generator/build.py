@@ -33,7 +33,7 @@ from typing import Any
 
 import jinja2
 
-from . import dashboard, export, markdown
+from . import dashboard, export, linkcheck, markdown
 from . import quality as quality_mod
 from .errors import ContentError, PortalError, UsageError
 from .layout import classify
@@ -120,6 +120,7 @@ class SiteIndex:
                 self.memberships[member.user].append((org, member.role))
         self.resource_count = sum(len(d.resources) for d in self.datasets)
         self.reference_date = quality_mod.reference_date(self.datasets)
+        self.link_checks = linkcheck.load(content_dir)
         self.latest = sorted(self.datasets, key=lambda d: (d.last_modified[:10], d.slug), reverse=True)[:HOME_LATEST]
         self.most_reused = sorted(
             (d for d in self.datasets if self.reuses_of_dataset.get(d.slug)),
@@ -144,7 +145,7 @@ class SiteIndex:
         return found
 
     def quality(self, dataset: Dataset) -> quality_mod.Quality:
-        return quality_mod.quality(dataset, self.reference_date)
+        return quality_mod.quality(dataset, self.reference_date, self.link_checks)
 
     def edit_url(self, path: str) -> str | None:
         """The repository's web editor for a content file (GitHub/Gitea/Forgejo style), or None."""

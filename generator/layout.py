@@ -30,6 +30,7 @@ _TABLE: list[tuple[str, str, str | None, bool]] = [
         True,
     ),
     ("metrics", r"metrics/(?P<slug>\d{4}-\d{2})\.csv", None, True),
+    ("metrics-ledger", r"metrics/ingested\.txt", None, True),
     ("links", r"links/(?P<slug>[^/]+)\.(?:csv|yaml|json)", None, True),
     ("theme", r"theme/.+", None, False),
 ]

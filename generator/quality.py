@@ -13,16 +13,19 @@ known criteria that are met: ``met / (criteria - unknown)``. Criteria, as on dat
   Frequencies without a period (punctual, irregular) are always in time; ``unknown`` never is;
 * ``description``: a description longer than 100 characters;
 * ``open_format``: at least one resource in an open format (:data:`~generator.vocabularies.OPEN_FORMATS`);
-* ``resources_available``: every resource answers. Link checks do not exist yet, so this is None (unknown)
-  for a dataset with resources, and is left out of the score; a dataset without resources misses it;
+* ``resources_available``: every resource answers, according to the link checks (``portal links check``,
+  :mod:`generator.linkcheck`) passed as ``checks``: False as soon as one resource's check of its current URL
+  failed, True when every resource's current URL answered 2xx, else None (unknown: not checked yet, or
+  checked at another URL), left out of the score. A dataset without resources misses it;
 * ``resources_documented``: every resource has a description, or the dataset has a documentation resource.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from .model import Dataset, as_date
 from .vocabularies import FREQUENCIES, OPEN_FORMATS
@@ -65,8 +68,27 @@ def has_open_format(dataset: Dataset) -> bool:
     return any(r.format in OPEN_FORMATS for r in dataset.resources)
 
 
-def resources_available(dataset: Dataset) -> bool | None:
-    return None if dataset.resources else False
+class LinkCheck(Protocol):
+    """What the criterion needs of a link check (:class:`generator.linkcheck.Check`)."""
+
+    url: str
+
+    @property
+    def ok(self) -> bool: ...
+
+
+def resources_available(dataset: Dataset, checks: Mapping[str, LinkCheck] | None = None) -> bool | None:
+    """Every resource answered its last check (of its current URL); None while any is unchecked."""
+    if not dataset.resources:
+        return False
+    known = True
+    for resource in dataset.resources:
+        check = checks.get(resource.id) if checks else None
+        if check is None or check.url != resource.url:
+            known = False
+        elif not check.ok:
+            return False
+    return True if known else None
 
 
 def resources_documented(dataset: Dataset) -> bool:
@@ -117,9 +139,13 @@ class Quality:
         return [name for name, value in self.criteria.items() if value is None]
 
 
-def quality(dataset: Dataset, reference: dt.date) -> Quality:
-    """The quality of ``dataset`` judged at ``reference`` (see :func:`reference_date`)."""
-    return Quality({name: check(dataset, reference) for name, check in CRITERIA.items()})
+def quality(dataset: Dataset, reference: dt.date, checks: Mapping[str, LinkCheck] | None = None) -> Quality:
+    """The quality of ``dataset`` judged at ``reference`` (see :func:`reference_date`), with link ``checks``
+    (resource id -> check) when there are any."""
+    criteria = {name: check(dataset, reference) for name, check in CRITERIA.items()}
+    if checks:
+        criteria["resources_available"] = resources_available(dataset, checks)
+    return Quality(criteria)
 
 
 def reference_date(datasets: Iterable[Dataset]) -> dt.date:

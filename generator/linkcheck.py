@@ -1,0 +1,282 @@
+"""Link checks of every resource URL: ``portal links check``.
+
+Each distinct URL of the public datasets' resources is checked once, concurrently (httpx, asyncio):
+
+* ``HEAD`` first; ``GET`` (headers only, the body is never read) when the server refuses ``HEAD``
+  (403, 405, 501) or answers it with an error;
+* redirects are followed (at most :data:`MAX_REDIRECTS`) and reported: the final URL and each hop's status;
+* a timeout per request; at most ``per_host`` requests (hence connections) at a time per host, and
+  ``concurrency`` in all;
+* transport errors, timeouts, 429 and 5xx are retried ``retries`` times with exponential backoff
+  (``backoff``, ``2 × backoff``, ...).
+
+Results go to ``links/checks.csv`` in the content folder (committed state, written atomically, sorted by
+resource id): ``resource;url;status;final_url;redirects;content_type;size;checked_at;error``. ``status`` is
+the final HTTP status (empty when no answer came: see ``error``), ``size`` the ``Content-Length``,
+``checked_at`` an RFC 3339 UTC time from the injectable ``clock``.
+
+The build reads them back (:func:`load`): a resource is *available* when its last check, of its current
+URL, ended in a 2xx; a check of another URL (the resource changed since) is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from .metrics import atomic_write
+
+CHECKS_FILE = "links/checks.csv"
+COLUMNS = ("resource", "url", "status", "final_url", "redirects", "content_type", "size", "checked_at", "error")
+MAX_REDIRECTS = 10
+USER_AGENT = "portal-linkcheck/1 (+https://github.com/; link checker of an open-data portal)"
+_GET_INSTEAD = frozenset((400, 403, 404, 405, 406, 500, 501))  # HEAD refused or mishandled: ask with GET
+_RETRY = frozenset((429, 500, 502, 503, 504))
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of checking one resource's URL."""
+
+    resource: str
+    url: str
+    status: int | None
+    final_url: str = ""
+    redirects: str = ""  # statuses of the redirects followed, space-separated ("301 302")
+    content_type: str = ""
+    size: int | None = None
+    checked_at: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def permanently_moved(self) -> bool:
+        """A 301 or 308 on the way: the resource's URL should be updated to ``final_url``."""
+        return any(hop in ("301", "308") for hop in self.redirects.split())
+
+    def row(self) -> tuple:
+        return (
+            self.resource,
+            self.url,
+            "" if self.status is None else self.status,
+            self.final_url,
+            self.redirects,
+            self.content_type,
+            "" if self.size is None else self.size,
+            self.checked_at,
+            self.error,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int | None
+    final_url: str = ""
+    redirects: str = ""
+    content_type: str = ""
+    size: int | None = None
+    error: str = ""
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def check_urls(
+    urls: Iterable[str],
+    *,
+    timeout: float = 10.0,
+    per_host: int = 4,
+    concurrency: int = 64,
+    retries: int = 2,
+    backoff: float = 0.5,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> dict[str, Outcome]:
+    """Check each distinct URL; returns URL -> :class:`Outcome`. Never raises for a URL's failure."""
+    distinct = sorted(set(urls))
+    return asyncio.run(_check_all(distinct, timeout, per_host, concurrency, retries, backoff, transport))
+
+
+async def _check_all(
+    urls: list[str],
+    timeout: float,
+    per_host: int,
+    concurrency: int,
+    retries: int,
+    backoff: float,
+    transport: httpx.AsyncBaseTransport | None,
+) -> dict[str, Outcome]:
+    hosts: dict[str, asyncio.Semaphore] = {}
+    overall = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        limits=limits,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        headers={"User-Agent": USER_AGENT},
+        transport=transport,
+    ) as client:
+
+        async def one(url: str) -> tuple[str, Outcome]:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                return url, Outcome(None, error="unsupported URL")
+            host = hosts.setdefault(parts.netloc.lower(), asyncio.Semaphore(per_host))
+            async with host, overall:  # the host first: a busy host does not hold global slots
+                return url, await _with_retries(client, url, retries, backoff)
+
+        results = await asyncio.gather(*(one(url) for url in urls))
+    return dict(results)
+
+
+async def _with_retries(client: httpx.AsyncClient, url: str, retries: int, backoff: float) -> Outcome:
+    outcome = Outcome(None, error="not checked")
+    for attempt in range(retries + 1):
+        outcome = await _check_once(client, url)
+        if outcome.status is not None and outcome.status not in _RETRY:
+            return outcome
+        if attempt < retries:
+            await asyncio.sleep(backoff * 2**attempt)
+    return outcome
+
+
+async def _check_once(client: httpx.AsyncClient, url: str) -> Outcome:
+    try:
+        response = await client.head(url)
+        if response.status_code in _GET_INSTEAD:
+            async with client.stream("GET", url) as streamed:
+                return _outcome(streamed)
+        return _outcome(response)
+    except httpx.TimeoutException:
+        return Outcome(None, error="timeout")
+    except httpx.ConnectError as exc:
+        return Outcome(None, error=f"cannot connect: {_reason(exc)}")
+    except httpx.TooManyRedirects:
+        return Outcome(None, error=f"more than {MAX_REDIRECTS} redirects")
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        return Outcome(None, error=f"{type(exc).__name__}: {_reason(exc)}")
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())[:200]
+
+
+def _outcome(response: httpx.Response) -> Outcome:
+    length = response.headers.get("content-length", "")
+    content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return Outcome(
+        response.status_code,
+        final_url=str(response.url),
+        redirects=" ".join(str(r.status_code) for r in response.history),
+        content_type=content_type,
+        size=int(length) if length.isdigit() else None,
+    )
+
+
+def check_resources(
+    resources: Iterable[tuple[str, str]],
+    clock: Callable[[], dt.datetime] = _utc_now,
+    **options,
+) -> list[Check]:
+    """Check ``(resource id, url)`` pairs; one :class:`Check` per resource, sorted by id."""
+    pairs = sorted(set(resources))
+    outcomes = check_urls((url for _, url in pairs), **options)
+    checked_at = clock().astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    checks = []
+    for resource, url in pairs:
+        o = outcomes[url]
+        checks.append(
+            Check(resource, url, o.status, o.final_url, o.redirects, o.content_type, o.size, checked_at, o.error)
+        )
+    return checks
+
+
+def public_resources(content_dir: Path) -> list[tuple[str, str]]:
+    """``(id, url)`` of every resource of every public dataset (validates the content first)."""
+    from .build import load_portal  # the build pipeline's loader: refuses broken content
+
+    portal, _ = load_portal(Path(content_dir))
+    return sorted((r.id, r.url) for d in portal.datasets.values() if not d.private for r in d.resources)
+
+
+def check(content_dir: Path, clock: Callable[[], dt.datetime] = _utc_now, **options) -> list[Check]:
+    """Check every public resource of ``content_dir`` and write ``links/checks.csv``; returns the checks."""
+    checks = check_resources(public_resources(content_dir), clock=clock, **options)
+    write(Path(content_dir) / CHECKS_FILE, checks)
+    return checks
+
+
+def write(path: Path, checks: Iterable[Check]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for item in sorted(checks, key=lambda c: c.resource):
+        writer.writerow(item.row())
+    atomic_write(path, buffer.getvalue())
+
+
+def load(content_dir: Path) -> dict[str, Check]:
+    """Resource id -> its last :class:`Check` from ``links/checks.csv`` (empty without checks)."""
+    path = Path(content_dir) / CHECKS_FILE
+    found: dict[str, Check] = {}
+    if not path.is_file():
+        return found
+    with path.open(encoding="utf-8", newline="") as handle:
+        for record in csv.DictReader(handle, delimiter=";"):
+            try:
+                status = record["status"]
+                size = record["size"]
+                found[record["resource"]] = Check(
+                    resource=record["resource"],
+                    url=record["url"],
+                    status=int(status) if status else None,
+                    final_url=record.get("final_url") or "",
+                    redirects=record.get("redirects") or "",
+                    content_type=record.get("content_type") or "",
+                    size=int(size) if size else None,
+                    checked_at=record.get("checked_at") or "",
+                    error=record.get("error") or "",
+                )
+            except (KeyError, TypeError, ValueError):
+                continue  # a damaged row: that resource counts as not checked
+    return found
+
+
+def _mime(value: str | None) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def resource_anomalies(resource, check: Check | None) -> list[tuple[str, dict]]:
+    """What a check says is wrong with a resource: ``(code, details)`` pairs; nothing when not checked.
+
+    Codes: ``broken`` (no 2xx answer), ``moved`` (a permanent redirect: the URL should be ``final_url``),
+    ``size-mismatch`` (declared ``filesize`` differs from ``Content-Length``), ``type-mismatch`` (declared
+    ``mime`` differs from ``Content-Type``).
+    """
+    if check is None or check.url != resource.url:
+        return []
+    found: list[tuple[str, dict]] = []
+    if not check.ok:
+        found.append(("broken", {"status": check.status, "error": check.error}))
+        return found
+    if check.permanently_moved:
+        found.append(("moved", {"final_url": check.final_url, "redirects": check.redirects}))
+    if resource.filesize is not None and check.size is not None and resource.filesize != check.size:
+        found.append(("size-mismatch", {"declared": resource.filesize, "served": check.size}))
+    declared = _mime(resource.mime)
+    if declared and check.content_type and declared != check.content_type:
+        found.append(("type-mismatch", {"declared": declared, "served": check.content_type}))
+    return found

@@ -1,0 +1,456 @@
+"""Audience metrics from the web server's own access logs: ``portal metrics ingest LOG...``.
+
+Reads nginx/Apache *combined* access logs (the common format is accepted too; ``.gz`` files are read
+compressed) and counts, per month:
+
+* **views** of dataset, organization and reuse pages (``/datasets/<slug>/``, ``/organizations/<org>/``,
+  ``/reuses/<slug>/``, in any language, under the site's base path);
+* **downloads** of resources: hits on the redirect pages ``/datasets/r/<id>/`` and on resource files that
+  the site itself hosts (a resource URL on the host of ``site.yaml``'s ``base_url``).
+
+What is not counted: other methods than ``GET``; errors (4xx, 5xx) and redirects (3xx except 304: the
+redirect's target is counted when it is fetched); bots (:data:`BOT_RE`, and empty user agents); repeated
+hits, i.e. the same client on the same page or resource within :data:`REPEAT_WINDOW` seconds. Lines that
+do not parse are skipped and counted, never fatal.
+
+**Privacy by design**: a client is identified only in memory, by a keyed BLAKE2 hash of its IP address and
+user agent whose key is drawn at random for each run and never written. No IP address, user agent,
+referrer or timestamp leaves this module: the outputs are monthly counts per page.
+
+**Outputs** (committed state of the content repository, written atomically):
+
+* ``metrics/<YYYY-MM>.csv``: ``kind;id;views;downloads``, one row per dataset, organization, reuse
+  (``views``) or resource (``downloads``), sorted; new counts are added to the month's existing ones.
+  The month is the one of the timestamp as the server wrote it (its local time).
+* ``metrics/ingested.txt``: the ledger that makes ingestion idempotent. Each line is
+  ``<sha256> <n>``: the SHA-256 of the first ``n`` bytes (whole lines, decompressed) of an ingested log.
+  Before counting a log, the lines covered by the longest known prefix of it are discounted: ingesting the
+  same file twice, its ``.gz`` once rotated, or a log that has grown since (``access.log`` today, then
+  tomorrow), counts every line once. A last line without a newline is being written: it is left for the
+  next run. Logs are fingerprinted by content, so a renamed or moved file is still recognised. (A log
+  rotated with ``copytruncate`` and re-read from its start is a new file: its prefix is new bytes.)
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from .errors import UsageError
+
+REPEAT_WINDOW = 30  # seconds: the same client on the same target within this is one hit
+LEDGER = "ingested.txt"
+COLUMNS = ("kind", "id", "views", "downloads")
+KINDS = ("dataset", "organization", "resource", "reuse")
+_COUNTED_STATUSES = frozenset((b"200", b"203", b"206", b"304"))
+
+# %h %l %u [%t] "%r" %>s %b ["%{Referer}i" "%{User-agent}i"]
+LINE_RE = re.compile(
+    rb"^(\S+) \S+ \S+ \[([^\]\n]{26})\] "  # client, [10/Oct/2000:13:55:36 -0700]
+    rb'"([A-Z]+) (\S+)(?: [^"\n]*)?" (\d{3}) (?:\d+|-)'  # "GET /path HTTP/1.1" 200 2326
+    rb'(?: "[^"\\\n]*(?:\\.[^"\\\n]*)*" "([^"\\\n]*(?:\\.[^"\\\n]*)*)")?[^\n]*$',  # "referrer" "agent"
+    re.MULTILINE,
+)
+CHUNK = 1 << 20  # bytes read at a time
+# crawlers, monitors, HTTP libraries and command-line tools; an empty or "-" user agent counts as a bot too
+BOT_RE = re.compile(
+    rb"bot|crawl|spider|slurp|scrap|fetch|archiver|monitor|uptime|pingdom|checker|validator|preview|"
+    rb"headless|phantomjs|lighthouse|curl|wget|httpie|python|httpx|aiohttp|go-http|okhttp|java/|libwww|"
+    rb"perl|ruby|php/|node-fetch|axios|postman|insomnia|facebookexternalhit|embedly|whatsapp|"
+    rb"mediapartners|feedfetcher|portal-linkcheck",
+    re.IGNORECASE,
+)
+_MONTH_NAMES = (b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+_SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_NOT_SLUGS = frozenset(("page", "r"))  # /datasets/page/2/, /datasets/r/<id>/
+
+
+@dataclass
+class IngestResult:
+    """What one run read and counted; ``months`` lists the metrics files it changed."""
+
+    files: int = 0
+    lines: int = 0
+    views: int = 0
+    downloads: int = 0
+    malformed: int = 0
+    bots: int = 0
+    errors: int = 0
+    repeated: int = 0
+    ignored: int = 0  # other pages, static files, methods, redirects
+    already_ingested: int = 0  # lines of logs (or log prefixes) ingested by an earlier run
+    months: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the counting needs to know of the site: its base path, languages and self-hosted files."""
+
+    base_path: str
+    languages: tuple[str, ...]
+    hosted: dict[str, str]  # URL path of a file the site hosts -> resource id
+
+    @classmethod
+    def from_content(cls, content_dir: Path) -> Site:
+        site_file = content_dir / "site.yaml"
+        try:
+            site = yaml.load(site_file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+            base = urlsplit(site["base_url"])
+            languages = tuple(site["languages"])
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+            raise UsageError(f"cannot read the site's base_url and languages from {site_file}: {exc}") from exc
+        return cls(base.path if base.path.endswith("/") else base.path + "/", languages, _hosted(content_dir, base))
+
+
+def _hosted(content_dir: Path, base) -> dict[str, str]:
+    """Resources whose URL is on the site's own host: their URL path -> id (only files naming the host)."""
+    needle = f"//{base.netloc}/".encode()
+    hosted: dict[str, str] = {}
+    for pattern in ("organizations/*/datasets/*.yaml", "users/*/datasets/*.yaml"):
+        for path in sorted(content_dir.glob(pattern)):
+            raw = path.read_bytes()
+            if needle not in raw:
+                continue
+            try:
+                data = yaml.load(raw, Loader=yaml.CSafeLoader)
+            except yaml.YAMLError:
+                continue  # `portal validate` reports it
+            if not isinstance(data, dict) or data.get("private"):
+                continue
+            for resource in data.get("resources") or []:
+                if not isinstance(resource, dict) or not isinstance(resource.get("url"), str):
+                    continue
+                parts = urlsplit(resource["url"])
+                if parts.netloc == base.netloc and parts.path:
+                    hosted.setdefault(unquote(parts.path), str(resource.get("id")))
+    return hosted
+
+
+class _Classifier:
+    """Request path -> (kind, id, column) for what is counted, else None. Cached: paths repeat a lot."""
+
+    def __init__(self, site: Site):
+        prefix = re.escape(site.base_path)
+        langs = "|".join(re.escape(lang) for lang in site.languages[1:])
+        lang = f"(?:(?:{langs})/)?" if langs else ""
+        self.page = re.compile(
+            rf"{prefix}{lang}(datasets|organizations|reuses)/({_SLUG})/(?:index\.html)?".encode(),
+        )
+        self.redirect = re.compile(rf"{prefix}datasets/r/([^/?#]+)/(?:index\.html)?".encode())
+        self.hosted = {path.encode(): ident for path, ident in site.hosted.items()}
+        self.cache: dict[bytes, tuple[str, str, int] | None] = {}
+
+    _KIND = {b"datasets": "dataset", b"organizations": "organization", b"reuses": "reuse"}
+
+    def __call__(self, target: bytes) -> tuple[str, str, int] | None:
+        try:
+            return self.cache[target]
+        except KeyError:
+            pass
+        path = target.split(b"?", 1)[0]
+        found: tuple[str, str, int] | None = None
+        match = self.page.fullmatch(path)
+        if match and match.group(2).decode() not in _NOT_SLUGS:
+            found = (self._KIND[match.group(1)], match.group(2).decode(), 0)
+        elif (match := self.redirect.fullmatch(path)) is not None:
+            found = ("resource", unquote(match.group(1).decode("utf-8", "replace")), 1)
+        else:
+            ident = self.hosted.get(path) or self.hosted.get(unquote(path.decode("utf-8", "replace")).encode())
+            if ident is not None:
+                found = ("resource", ident, 1)
+        if len(self.cache) < 100_000:
+            self.cache[target] = found
+        return found
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    """The bytes of a log (plain or gzip, recognised by its magic number), a megabyte at a time."""
+    with path.open("rb") as raw:
+        gz = raw.read(2) == b"\x1f\x8b"
+    with gzip.open(path, "rb") if gz else path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+class Ledger:
+    """The prefixes of logs already ingested: size in bytes -> SHA-256 digests of prefixes of that size."""
+
+    def __init__(self, entries: Iterable[tuple[str, int]] = ()):
+        self.by_size: dict[int, set[str]] = {}
+        for digest, size in entries:
+            self.add(digest, size)
+
+    def add(self, digest: str, size: int) -> None:
+        self.by_size.setdefault(size, set()).add(digest)
+
+    @classmethod
+    def read(cls, path: Path) -> Ledger:
+        entries = []
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                parts = line.split()
+                if len(parts) == 2 and not line.startswith("#") and parts[1].isdigit():
+                    entries.append((parts[0], int(parts[1])))
+        return cls(entries)
+
+    def text(self) -> str:
+        rows = sorted((size, digest) for size, digests in self.by_size.items() for digest in digests)
+        head = "# metrics ingest ledger: sha256 of the first n bytes of an ingested log, and n (do not edit)\n"
+        return head + "".join(f"{digest} {size}\n" for size, digest in rows)
+
+
+class _Run:
+    """One ``ingest`` call: the classifier, the in-memory client key, the dedupe memory, the counts."""
+
+    def __init__(self, site: Site, window: int = REPEAT_WINDOW):
+        self.classify = _Classifier(site)
+        self.salt = secrets.token_bytes(16)  # never written: hashed clients cannot be recognised later
+        self.window = window
+        self.last_seen: dict[tuple[bytes, str, str], int] = {}
+        self.days: dict[bytes, tuple[int, str] | None] = {}
+        self.bots: dict[bytes, bool] = {}  # user agent -> is a bot (memory only, like everything here)
+        self.newest = 0
+
+    def day(self, stamp: bytes) -> tuple[int, str] | None:
+        """``10/Oct/2000:13:55:36 -0700`` -> (epoch seconds, ``2000-10``), or None for an impossible time."""
+        key = stamp[:12] + stamp[20:]
+        value = self.days.get(key, False)
+        if value is False:
+            try:
+                tz = stamp[21:26]
+                offset = (1 if tz[:1] == b"+" else -1) * (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60)
+                number = _MONTHS[stamp[3:6]]
+                midnight = dt.datetime(int(stamp[7:11]), number, int(stamp[0:2]), tzinfo=dt.UTC)
+                if stamp[2:3] != b"/" or stamp[6:7] != b"/" or stamp[11:12] != b":" or stamp[20:21] != b" ":
+                    raise ValueError(stamp)
+                value = (int(midnight.timestamp()) - offset, f"{midnight.year:04d}-{number:02d}")
+            except (KeyError, ValueError):
+                value = None
+            self.days[key] = value
+        if value is None:
+            return None
+        try:
+            hour, minute, second = int(stamp[12:14]), int(stamp[15:17]), int(stamp[18:20])
+        except ValueError:
+            return None
+        if hour > 23 or minute > 59 or second > 60 or stamp[14:15] != b":" or stamp[17:18] != b":":
+            return None
+        return value[0] + hour * 3600 + minute * 60 + second, value[1]
+
+    def is_bot(self, ua: bytes) -> bool:
+        found = self.bots.get(ua)
+        if found is None:
+            found = not ua or ua == b"-" or BOT_RE.search(ua) is not None
+            if len(self.bots) < 100_000:
+                self.bots[ua] = found
+        return found
+
+    def prune(self) -> None:
+        horizon = self.newest - self.window
+        self.last_seen = {k: t for k, t in self.last_seen.items() if t >= horizon}
+
+    def count_file(self, path: Path, ledger: Ledger, result: IngestResult) -> tuple[dict, str, int]:
+        """Counts of the lines of ``path`` past its longest known prefix; its fingerprint and size.
+
+        Counts are ``(month, kind, id, column) -> n``. Only complete lines are read: a last line without a
+        newline is still being written and is left for the next run. A first pass fingerprints the log and
+        finds its longest prefix already ingested (hashing only: a log ingested before costs little); the
+        second counts what follows.
+        """
+        digest = hashlib.sha256()
+        sizes = sorted(ledger.by_size)
+        known = known_lines = consumed = lines = 0
+        tail = b""
+        for chunk in _chunks(path):
+            buffer = tail + chunk if tail else chunk
+            cut = buffer.rfind(b"\n") + 1
+            body, tail = buffer[:cut], buffer[cut:]
+            end, hashed = consumed + len(body), 0
+            for size in sizes[bisect.bisect_right(sizes, consumed) : bisect.bisect_right(sizes, end)]:
+                digest.update(body[hashed : size - consumed])
+                hashed = size - consumed
+                if body[hashed - 1 : hashed] == b"\n" and digest.hexdigest() in ledger.by_size[size]:
+                    known, known_lines = size, lines + body.count(b"\n", 0, hashed)
+            digest.update(body[hashed:])
+            lines += body.count(b"\n")
+            consumed = end
+        counts: dict[tuple[str, str, str, int], int] = {}
+        stats = dict.fromkeys(_STATS, 0)
+        if known < consumed:
+            position, tail = 0, b""
+            for chunk in _chunks(path):
+                buffer = tail + chunk if tail else chunk
+                cut = buffer.rfind(b"\n") + 1
+                body, tail = buffer[:cut], buffer[cut:]
+                start = min(max(known - position, 0), len(body))
+                position += len(body)
+                if start < len(body):
+                    self._count(body, start, counts, stats)
+                if position >= consumed:
+                    break
+        result.lines += lines
+        result.already_ingested += known_lines
+        for name in _STATS:
+            setattr(result, name, getattr(result, name) + stats[name])
+        return counts, digest.hexdigest(), consumed
+
+    def _count(self, body: bytes, start: int, counts: dict, stats: dict[str, int]) -> None:
+        """Count the lines of ``body[start:]`` (complete lines) into ``counts`` and ``stats``."""
+        classify, is_bot, last_seen, salt = self.classify, self.is_bot, self.last_seen, self.salt
+        window, blake2b = self.window, hashlib.blake2b
+        well_formed = views = downloads = bots = errors = repeated = ignored = malformed = 0
+        for m in LINE_RE.finditer(body, start):
+            well_formed += 1
+            ip, stamp, method, target, status, ua = m.groups()
+            if method != b"GET":
+                ignored += 1
+                continue
+            if status not in _COUNTED_STATUSES:
+                if status[:1] in b"45":
+                    errors += 1
+                else:
+                    ignored += 1
+                continue
+            found = classify(target)
+            if found is None:
+                ignored += 1
+                continue
+            if ua is not None and is_bot(ua):
+                bots += 1
+                continue
+            when = self.day(stamp)
+            if when is None:
+                malformed += 1
+                continue
+            moment = when[0]
+            kind, ident, column = found
+            key = (blake2b(ip + b"\0" + (ua or b""), key=salt, digest_size=12).digest(), kind, ident)
+            previous = last_seen.get(key)
+            last_seen[key] = moment
+            if previous is not None and abs(moment - previous) < window:
+                repeated += 1
+                continue
+            if moment > self.newest:
+                self.newest = moment
+            count_key = (when[1], kind, ident, column)
+            counts[count_key] = counts.get(count_key, 0) + 1
+            if column:
+                downloads += 1
+            else:
+                views += 1
+            if len(last_seen) > 500_000:
+                self.prune()
+                last_seen = self.last_seen
+        stats["malformed"] += malformed + body.count(b"\n", start) - well_formed
+        for name, value in (("views", views), ("downloads", downloads), ("bots", bots), ("errors", errors),
+                            ("repeated", repeated), ("ignored", ignored)):  # fmt: skip
+            stats[name] += value
+
+
+_STATS = ("malformed", "bots", "errors", "repeated", "ignored", "views", "downloads")
+
+
+def ingest(content_dir: Path, logs: Iterable[Path], window: int = REPEAT_WINDOW) -> IngestResult:
+    """Count the hits of ``logs`` into ``content_dir/metrics/`` (see the module docstring)."""
+    content_dir = Path(content_dir)
+    if not content_dir.is_dir():
+        raise UsageError(f"the content folder {content_dir} does not exist")
+    site = Site.from_content(content_dir)
+    folder = content_dir / "metrics"
+    ledger = Ledger.read(folder / LEDGER)
+    run = _Run(site, window)
+    total: dict[str, dict[tuple[str, str], list[int]]] = {}  # month -> (kind, id) -> [views, downloads]
+    result = IngestResult()
+    for log in logs:
+        log = Path(log)
+        try:
+            counts, digest, size = run.count_file(log, ledger, result)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise UsageError(f"cannot read the log {log}: {exc}") from exc
+        for (month, kind, ident, column), n in counts.items():
+            total.setdefault(month, {}).setdefault((kind, ident), [0, 0])[column] += n
+        if size:
+            ledger.add(digest, size)
+        result.files += 1
+    for month in sorted(total):
+        rows = read_month(folder / f"{month}.csv")
+        for key, (views, downloads) in total[month].items():
+            row = rows.setdefault(key, [0, 0])
+            row[0] += views
+            row[1] += downloads
+        atomic_write(folder / f"{month}.csv", month_text(rows))
+        result.months.append(month)
+    if result.files:
+        atomic_write(folder / LEDGER, ledger.text())
+    return result
+
+
+def read_month(path: Path) -> dict[tuple[str, str], list[int]]:
+    """``(kind, id) -> [views, downloads]`` of a monthly metrics file (empty when absent; bad rows skipped)."""
+    rows: dict[tuple[str, str], list[int]] = {}
+    if not path.is_file():
+        return rows
+    with path.open(encoding="utf-8", newline="") as handle:
+        for record in csv.DictReader(handle, delimiter=";"):
+            try:
+                key = (record["kind"], record["id"])
+                views, downloads = int(record["views"] or 0), int(record["downloads"] or 0)
+            except (KeyError, TypeError, ValueError):
+                continue
+            if key[0] in KINDS:
+                row = rows.setdefault(key, [0, 0])
+                row[0] += views
+                row[1] += downloads
+    return rows
+
+
+def month_text(rows: dict[tuple[str, str], list[int]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for (kind, ident), (views, downloads) in sorted(rows.items()):
+        writer.writerow((kind, ident, views, downloads))
+    return buffer.getvalue()
+
+
+MONTH_FILE_RE = re.compile(r"(\d{4})-(\d{2})\.csv")
+
+
+def load(content_dir: Path) -> dict[str, dict[tuple[str, str], list[int]]]:
+    """Every committed month of metrics: ``"YYYY-MM" -> {(kind, id): [views, downloads]}``, by month."""
+    folder = Path(content_dir) / "metrics"
+    months: dict[str, dict[tuple[str, str], list[int]]] = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.csv")):
+            if MONTH_FILE_RE.fullmatch(path.name):
+                months[path.stem] = read_month(path)
+    return months
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
