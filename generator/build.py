@@ -33,7 +33,7 @@ from typing import Any
 
 import jinja2
 
-from . import dashboard, export, linkcheck, markdown
+from . import dashboard, export, linkcheck, markdown, search
 from . import quality as quality_mod
 from .errors import ContentError, PortalError, UsageError
 from .layout import classify
@@ -468,6 +468,7 @@ def build(
         render_pages(Renderer(index, urls, theme_folder), all_pages, temp, jobs)
         files = copy_files(index, theme_folder, temp)
         files += write_files(export.files(index, urls), temp)
+        search.index_site(temp, index)
         _swap(temp, output)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
