@@ -289,3 +289,19 @@ def test_unparseable_files_are_judged_on_what_can_be_known(repo: GitRepo) -> Non
         ("org-profile", ORG_FILE),
     ]
     assert "does not parse" in report.violations[1].message
+
+
+def test_a_replace_ref_cannot_swap_a_denied_commit_for_an_allowed_one(repo: GitRepo) -> None:
+    from gitrepo import git
+
+    repo.edit(ORG_FILE, lambda d: d["members"].append(member("lucas", "admin")))
+    denied_commit = repo.commit("lucas", "self-promotion")
+    # an innocent-looking commit with the same parent, then `git replace` to show it in place of the real one
+    git(repo.root, "checkout", "-q", "-b", "decoy", repo.base)
+    repo.edit(DATASET, lambda d: d.update(title="Anodin"))
+    decoy = repo.commit("paul", "decoy")
+    git(repo.root, "checkout", "-q", "main")
+    git(repo.root, "replace", denied_commit, decoy)
+    assert git(repo.root, "log", "-1", "--format=%ae", denied_commit) == "paul@example.org"  # git is fooled
+    report = repo.check(head=denied_commit)
+    assert [(v.commit, v.rule) for v in report.violations] == [(denied_commit, "org-members")]

@@ -24,7 +24,15 @@ FETCH_HINT = (
     "check out the full history: actions/checkout with `fetch-depth: 0` (GitLab: GIT_DEPTH: 0, "
     "or `git fetch --unshallow`)"
 )
-_ENV = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+# GIT_NO_REPLACE_OBJECTS: a refs/replace/* ref would let a repository show a different commit in place of
+# the one that was pushed; the checker judges the objects themselves.
+_ENV = {
+    **os.environ,
+    "LC_ALL": "C",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_NO_REPLACE_OBJECTS": "1",
+}
 for _name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
     _ENV.pop(_name, None)
 KEY_TYPES = (
