@@ -382,12 +382,23 @@ def prerender_markdown(index: SiteIndex, jobs: int) -> None:
             markdown.remember(shard, rendered)
 
 
-def render_pages(renderer: Renderer, all_pages: list[Page], dest: Path, jobs: int | None) -> None:
-    """Write every page under ``dest``: in this process for small sites, else on a pool of forked workers."""
+def _write_exports() -> int:
+    assert _WORKER is not None
+    renderer, _, dest = _WORKER
+    return write_files(export.files(renderer.index, renderer.urls), dest)
+
+
+def render_pages(renderer: Renderer, all_pages: list[Page], dest: Path, jobs: int | None) -> int:
+    """Write every page and every export file under ``dest``; returns how many export files.
+
+    Small sites render in this process. Large ones render on a pool of forked workers: the exports run as
+    one task of the pool, started first, while the page shards keep the other cores busy (they are
+    independent outputs; run after the pages, the exports left every core but one idle).
+    """
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(all_pages) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
         renderer.write(all_pages, dest)
-        return
+        return write_files(export.files(renderer.index, renderer.urls), dest)
     prerender_markdown(renderer.index, jobs)
     global _WORKER
     _WORKER = (renderer, all_pages, dest)
@@ -395,8 +406,10 @@ def render_pages(renderer: Renderer, all_pages: list[Page], dest: Path, jobs: in
     shards = [(i, min(i + size, len(all_pages))) for i in range(0, len(all_pages), size)]
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            exports = pool.apply_async(_write_exports)
             for _ in pool.imap_unordered(_render_shard, shards):
                 pass
+            return exports.get()
     finally:
         _WORKER = None
 
@@ -465,9 +478,8 @@ def build(
     output.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
     try:
-        render_pages(Renderer(index, urls, theme_folder), all_pages, temp, jobs)
-        files = copy_files(index, theme_folder, temp)
-        files += write_files(export.files(index, urls), temp)
+        files = render_pages(Renderer(index, urls, theme_folder), all_pages, temp, jobs)
+        files += copy_files(index, theme_folder, temp)
         search.index_site(temp, index)
         _swap(temp, output)
     except BaseException:
