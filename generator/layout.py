@@ -26,7 +26,7 @@ _TABLE: list[tuple[str, str, str | None, bool]] = [
     (
         "harvest-job",
         r"organizations/(?P<org>[^/]+)/harvesters/(?P<harvester>[^/]+)/jobs/(?P<slug>[^/]+)\.yaml",
-        None,
+        "harvest-job",
         True,
     ),
     ("metrics", r"metrics/(?P<slug>\d{4}-\d{2})\.csv", None, True),

@@ -1,0 +1,497 @@
+"""Harvesting: publish a remote catalogue (DCAT, CKAN, data.json) as datasets of an organization.
+
+The pipeline of one harvester run (:func:`run_one`) reads in order:
+
+1. **fetch and parse** the whole remote catalogue through its backend (:mod:`.dcat`, :mod:`.ckan`,
+   :mod:`.datajson`) into neutral records, mapped to our dataset dicts by :mod:`.mapping`; a network failure
+   or an unparseable page fails the job here, before anything is written;
+2. **diff** each record against the datasets this harvester wrote before, matched by remote id, then by remote
+   URI (a remote id that changed with the same URI is the same dataset); new ones get a stable slug that no
+   other dataset of the portal uses; a record that maps to an invalid dataset is logged and skipped;
+3. **vanished** datasets (ours, gone from the remote) are archived, or deleted if the harvester says so;
+4. **write** only the files whose content changed (atomically, byte-identical output for identical input, so a
+   re-run on an unchanged remote writes no dataset), then the job log (:mod:`.joblog`).
+
+The clock and the HTTP client are parameters, so tests are deterministic and run against local servers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import __version__, schemas
+from ..errors import UsageError
+from ..load import read_document
+from ..validate import schema_problems
+from . import ckan, datajson, dcat
+from .errors import CatalogueError, FetchError, HarvestError
+from .fetch import Fetcher
+from .joblog import Item, Job, dump, job_files, last_started, timestamp, write_atomic, write_job
+from .mapping import Record, RemoteDataset, failed, short_hash, slugify, to_record
+
+__all__ = ["CatalogueError", "FetchError", "HarvestError", "HarvesterConfig", "Job", "run", "run_one", "select"]
+
+Clock = Callable[[], dt.datetime]
+PERIODS = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(weeks=1), "monthly": dt.timedelta(days=30)}
+SLACK = dt.timedelta(hours=1)  # scheduled runs start a little late or early: still due
+# the keys of a dataset the harvester owns (rewritten from the remote); any other key is kept as people set it
+OWNED_KEYS = (
+    "title",
+    "description",
+    "license",
+    "frequency",
+    "temporal_coverage",
+    "spatial",
+    "tags",
+    "created",
+    "last_modified",
+    "archived",
+    "contact_point",
+    "harvest",
+    "resources",
+)
+KEY_ORDER = (
+    "title",
+    "acronym",
+    "description",
+    "license",
+    "frequency",
+    "temporal_coverage",
+    "spatial",
+    "tags",
+    "created",
+    "last_modified",
+    "private",
+    "archived",
+    "contact_point",
+    "resources",
+    "harvest",
+)
+HARVEST_ORDER = ("source", "remote_id", "remote_uri", "remote_modified", "harvested", "unmapped")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class HarvesterConfig:
+    """A harvester file as read from ``organizations/<org>/harvesters/<name>.yaml`` (or why it cannot be)."""
+
+    organization: str
+    name: str
+    backend: str = ""
+    url: str = ""
+    active: bool = True
+    frequency: str = "manual"
+    filters: dict[str, Any] = field(default_factory=dict)
+    vanished: str = "archive"
+    problems: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.organization}/{self.name}"
+
+    def due(self, content_dir: Path, now: dt.datetime) -> bool:
+        """Active, scheduled, and its period has elapsed since the last job started."""
+        period = PERIODS.get(self.frequency)
+        if not self.active or period is None:
+            return False
+        last = last_started(content_dir, self.organization, self.name)
+        return last is None or now - last >= period - SLACK
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    base_url: str
+    languages: list[str]
+
+
+# ------------------------------------------------------------------------------------------------ selection
+
+
+def load_harvesters(content_dir: Path) -> list[HarvesterConfig]:
+    found = []
+    for path in sorted(content_dir.glob("organizations/*/harvesters/*.yaml")):
+        org, name = path.parent.parent.name, path.stem
+        doc = read_document(path, path.relative_to(content_dir).as_posix())
+        if not doc.problems and doc.root is not None:
+            doc.problems.extend(schema_problems(doc, "harvester"))
+        if doc.problems:
+            problems = tuple(p.as_text() for p in doc.problems)
+            found.append(HarvesterConfig(org, name, problems=problems))
+            continue
+        data = doc.data
+        found.append(
+            HarvesterConfig(
+                org,
+                name,
+                backend=data["backend"],
+                url=data["url"],
+                active=data.get("active", True),
+                frequency=data.get("frequency", "manual"),
+                filters=data.get("filters", {}),
+                vanished=data.get("vanished", "archive"),
+            )
+        )
+    return found
+
+
+def select(content_dir: Path, target: str | None = None, *, due: bool = False, now: dt.datetime | None = None):
+    """The harvesters to run: ``ORG/NAME`` (even inactive), ``ORG``'s active ones, or every active one.
+
+    ``due`` keeps only those whose frequency says they should run now (what the scheduled workflow runs).
+    """
+    content_dir = Path(content_dir)
+    harvesters = load_harvesters(content_dir)
+    now = now or utc_now()
+    if target:
+        org, _, name = target.partition("/")
+        chosen = [h for h in harvesters if h.organization == org and (not name or h.name == name)]
+        if not chosen:
+            what = f"harvester {target}" if name else f"harvester in the organization {org}"
+            raise UsageError(f"no {what} (harvesters live in organizations/<org>/harvesters/<name>.yaml)")
+        if not name:
+            chosen = [h for h in chosen if h.active]
+    else:
+        chosen = [h for h in harvesters if h.active]
+    if due:
+        chosen = [h for h in chosen if h.due(content_dir, now)]
+    return chosen
+
+
+def site_info(content_dir: Path) -> SiteInfo:
+    path = content_dir / "site.yaml"
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} is not a site file")
+    languages = [lang for lang in data.get("languages") or [] if isinstance(lang, str)]
+    return SiteInfo(str(data.get("base_url") or ""), languages or ["en"])
+
+
+# -------------------------------------------------------------------------------------------------- running
+
+
+def run(
+    content_dir: Path,
+    target: str | None = None,
+    *,
+    due: bool = False,
+    dry_run: bool = False,
+    now: Clock = utc_now,
+    fetcher: Fetcher | None = None,
+) -> list[Job]:
+    """Run the selected harvesters one after the other; every run's outcome is a :class:`Job`, never a raise."""
+    content_dir = Path(content_dir)
+    if not content_dir.is_dir():
+        raise UsageError(f"no content folder at {content_dir} (pass --content DIR)")
+    site = site_info(content_dir)
+    chosen = select(content_dir, target, due=due, now=now())
+    own = fetcher is None
+    client = fetcher or Fetcher(site.base_url)
+    try:
+        return [run_one(content_dir, h, site=site, fetcher=client, now=now, dry_run=dry_run) for h in chosen]
+    finally:
+        if own:
+            client.close()
+
+
+def run_one(
+    content_dir: Path,
+    harvester: HarvesterConfig,
+    *,
+    site: SiteInfo,
+    fetcher: Fetcher,
+    now: Clock = utc_now,
+    dry_run: bool = False,
+) -> Job:
+    """One harvester run: fetch, map, diff, write (see the module docstring). Writes nothing when ``dry_run``."""
+    content_dir = Path(content_dir)
+    job = Job(harvester.organization, harvester.name, harvester.backend, harvester.url, now(), dry_run=dry_run)
+    try:
+        if harvester.problems:
+            raise HarvestError("the harvester file is invalid: " + "; ".join(harvester.problems))
+        previous = last_job(content_dir, harvester)
+        known = _known_pages(previous, harvester, site)
+        records, catalogue = fetch_records(harvester, site, fetcher, known)
+        job.catalogue = {"fingerprint": _fingerprint(harvester, site), "pages": catalogue.pages} if catalogue else None
+        if catalogue is not None and catalogue.unchanged:
+            if _still_in_place(content_dir, harvester, previous):
+                job.counts["unchanged"] = _produced(previous)
+                return _finish(content_dir, job, now, dry_run)
+            records, catalogue = fetch_records(harvester, site, fetcher)  # read it all after all
+        _plan(content_dir, harvester, records, job, now())
+    except HarvestError as exc:
+        job.fail(str(exc))
+    return _finish(content_dir, job, now, dry_run)
+
+
+def _finish(content_dir: Path, job: Job, now: Clock, dry_run: bool) -> Job:
+    """Status, then the writes: changed datasets first, the job log last."""
+    job.ended = now()
+    if job.status != "failed":
+        job.status = "done-errors" if job.counts["failed"] else "done"
+    if not dry_run:
+        for rel, content in sorted(job.changes.items()):
+            if content is None:
+                (content_dir / rel).unlink(missing_ok=True)
+            else:
+                write_atomic(content_dir / rel, content)
+        write_job(content_dir, job)
+    return job
+
+
+def fetch_records(
+    harvester: HarvesterConfig, site: SiteInfo, fetcher: Fetcher, known: list[dict[str, str]] | None = None
+) -> tuple[list[Record], dcat.Catalogue | None]:
+    """The whole remote catalogue, mapped; raises :class:`HarvestError` when it cannot be read entirely.
+
+    For DCAT also the pages read (``known``: those of the last run, see :func:`dcat.read`).
+    """
+    namespace = harvester.key
+    catalogue = None
+    if harvester.backend == "dcat":
+        catalogue = dcat.read(fetcher, harvester.url, site.languages, known)
+        remotes: Iterable[RemoteDataset] = catalogue.remotes
+        remote_filters = dcat.REMOTE_FILTERS
+    elif harvester.backend == "ckan":
+        remotes = ckan.records(fetcher, harvester.url, harvester.filters)
+        remote_filters = ckan.REMOTE_FILTERS
+    elif harvester.backend == "datajson":
+        remotes = datajson.records(fetcher, harvester.url)
+        remote_filters = datajson.REMOTE_FILTERS
+    else:
+        raise HarvestError(f"unknown backend {harvester.backend!r}")
+    local = {k: v for k, v in harvester.filters.items() if k not in remote_filters and v}
+    records = []
+    for remote in remotes:
+        try:
+            record = to_record(remote, namespace)
+        except Exception as exc:  # a mapping bug on one odd record must not lose the whole run
+            record = failed(remote.remote_id, f"cannot map the record: {type(exc).__name__}: {exc}")
+        if record.error is None and local and not _matches(record, local):
+            record.error = "filtered"
+        records.append(record)
+    return records, catalogue
+
+
+# --------------------------------------------------------------------------------- unchanged catalogue
+
+
+def _fingerprint(harvester: HarvesterConfig, site: SiteInfo) -> str:
+    """What the datasets depend on besides the remote: the code's version and the harvester's settings."""
+    settings = [__version__, harvester.backend, harvester.url, harvester.filters, site.languages]
+    return short_hash(json.dumps(settings, sort_keys=True, ensure_ascii=False), 16)
+
+
+def last_job(content_dir: Path, harvester: HarvesterConfig) -> dict[str, Any] | None:
+    files = job_files(content_dir, harvester.organization, harvester.name)
+    if not files:
+        return None
+    try:
+        data = yaml.load(files[-1].read_bytes(), Loader=_Loader)
+    except (OSError, yaml.YAMLError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _known_pages(previous: dict[str, Any] | None, harvester: HarvesterConfig, site: SiteInfo):
+    """The pages of the last run when it was complete (``done``) with the same settings; else None."""
+    if not previous or previous.get("status") != "done":
+        return None
+    catalogue = previous.get("catalogue")
+    if not isinstance(catalogue, dict) or catalogue.get("fingerprint") != _fingerprint(harvester, site):
+        return None
+    pages = catalogue.get("pages")
+    return pages if isinstance(pages, list) and pages else None
+
+
+def _produced(previous: dict[str, Any] | None) -> int:
+    counts = (previous or {}).get("counts") or {}
+    return sum(int(counts.get(k, 0)) for k in ("created", "updated", "unchanged"))
+
+
+def _still_in_place(content_dir: Path, harvester: HarvesterConfig, previous: dict[str, Any] | None) -> bool:
+    """The datasets the last run left are all there (a file deleted by hand is recreated by a full run)."""
+    ours, _ = _existing(content_dir, harvester)
+    return len([e for e in ours if not e.data.get("archived")]) == _produced(previous)
+
+
+def _matches(record: Record, filters: dict[str, Any]) -> bool:
+    if "tags" in filters:
+        wanted = {slugify(t, 100) for t in filters["tags"]}
+        if not wanted & set(record.keywords):
+            return False
+    if "organization" in filters:
+        org = filters["organization"].casefold()
+        names = [p.casefold() for p in record.publishers]
+        if not any(org in (n, slugify(n)) or (n.startswith("http") and n.rstrip("/").endswith(org)) for n in names):
+            return False
+    if "query" in filters:
+        data = record.dataset or {}
+        text = f"{data.get('title', '')} {data.get('description', '')}".casefold()
+        if not all(word in text for word in filters["query"].casefold().split()):
+            return False
+    return True
+
+
+# ----------------------------------------------------------------------------------------------------- diff
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Dates stay text, as in content."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+@dataclass
+class _Existing:
+    slug: str
+    path: str
+    data: dict[str, Any]
+
+    @property
+    def harvest(self) -> dict[str, Any]:
+        return self.data.get("harvest") or {}
+
+
+def _existing(content_dir: Path, harvester: HarvesterConfig) -> tuple[list[_Existing], set[str]]:
+    """This harvester's datasets (read), and every dataset slug of the portal (names only)."""
+    slugs = {p.stem for p in content_dir.glob("organizations/*/datasets/*.yaml")}
+    slugs |= {p.stem for p in content_dir.glob("users/*/datasets/*.yaml")}
+    ours = []
+    folder = content_dir / "organizations" / harvester.organization / "datasets"
+    for path in sorted(folder.glob("*.yaml")):
+        raw = path.read_bytes()
+        if b"harvest:" not in raw:  # cheap: most datasets of a publishing organization are not harvested
+            continue
+        try:
+            data = yaml.load(raw, Loader=_Loader)
+        except yaml.YAMLError:
+            continue
+        harvest = data.get("harvest") if isinstance(data, dict) else None
+        if isinstance(harvest, dict) and harvest.get("source") == harvester.name:
+            ours.append(_Existing(path.stem, path.relative_to(content_dir).as_posix(), data))
+    return ours, slugs
+
+
+def _plan(content_dir: Path, harvester: HarvesterConfig, records: list[Record], job: Job, moment: dt.datetime):
+    ours, slugs = _existing(content_dir, harvester)
+    by_id = {e.harvest.get("remote_id"): e for e in ours}
+    by_uri = {e.harvest["remote_uri"]: e for e in ours if e.harvest.get("remote_uri")}
+    matched: set[str] = set()  # slugs of ours that a record claimed in this run
+    seen_ids: set[str] = set()
+    claimed: set[str] = set()  # new slugs given in this run
+    harvested = timestamp(moment)
+    validator = schemas.validator("dataset")
+    for record in records:
+        if record.error == "filtered":
+            job.counts["skipped"] += 1
+            continue
+        if record.remote_id in seen_ids:
+            job.add(Item("failed", record.remote_id, error="the remote id appears twice in the catalogue"))
+            continue
+        if record.remote_id:
+            seen_ids.add(record.remote_id)
+        if record.error:
+            job.add(Item("failed", record.remote_id, error=record.error))
+            continue
+        existing = by_id.get(record.remote_id)
+        if existing is None or existing.slug in matched:
+            existing = by_uri.get(record.remote_uri) if record.remote_uri else None
+            if existing is not None and existing.slug in matched:
+                existing = None
+        if existing is not None:
+            slug, rel = existing.slug, existing.path
+            matched.add(slug)
+        else:
+            slug = _new_slug(record, slugs | claimed, harvester.key)
+            if slug is None:
+                job.add(Item("failed", record.remote_id, error="no free slug for this title"))
+                continue
+            claimed.add(slug)
+            rel = f"organizations/{harvester.organization}/datasets/{slug}.yaml"
+        data = _dataset(record, existing.data if existing else None, harvester.name, harvested)
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.instance_path)))
+        if errors:
+            where = "/".join(map(str, errors[0].instance_path)) or "dataset"
+            job.add(Item("failed", record.remote_id, slug, f"invalid dataset at {where}: {errors[0].message}"[:500]))
+            if existing is None:
+                claimed.discard(slug)
+            continue
+        if existing is not None and data == existing.data:
+            job.counts["unchanged"] += 1
+            continue
+        data["harvest"]["harvested"] = harvested
+        job.changes[rel] = dump(data)
+        job.add(Item("updated" if existing else "created", record.remote_id, slug))
+    for existing in ours:
+        if existing.slug in matched or existing.harvest.get("remote_id") in seen_ids:
+            continue
+        remote_id = existing.harvest.get("remote_id")
+        if harvester.vanished == "delete":
+            job.changes[existing.path] = None
+            job.add(Item("deleted", remote_id, existing.slug))
+        elif not existing.data.get("archived"):
+            data = _ordered({**existing.data, "archived": True})
+            job.changes[existing.path] = dump(data)
+            job.add(Item("archived", remote_id, existing.slug))
+
+
+def _new_slug(record: Record, taken: set[str], namespace: str) -> str | None:
+    """The title's slug, or with a suffix from the remote id when another dataset of the portal has it."""
+    base = slugify(record.title) or slugify(record.name or "") or f"dataset-{short_hash(namespace + record.remote_id)}"
+    if base not in taken:
+        return base
+    for length in (6, 10, 16):
+        suffix = short_hash(f"{namespace}\n{record.remote_id}", length)
+        candidate = f"{base[: 80 - length - 1].rstrip('-')}-{suffix}"
+        if candidate not in taken:
+            return candidate
+    return None
+
+
+def _dataset(record: Record, old: dict[str, Any] | None, source: str, harvested: str) -> dict[str, Any]:
+    """The dataset as it should be: the record's fields, people's keys kept, ``harvested`` unchanged for now."""
+    old = old or {}
+    data: dict[str, Any] = {k: v for k, v in old.items() if k not in OWNED_KEYS}
+    new = dict(record.dataset or {})
+    if not new.get("created"):
+        new["created"] = old.get("created") or harvested[:10]
+    if not new.get("last_modified"):
+        new["last_modified"] = old.get("last_modified") or new["created"]
+    old_types = {r.get("id"): r.get("type") for r in old.get("resources") or [] if isinstance(r, dict)}
+    if new.get("resources"):
+        new["resources"] = [
+            {**r, "type": old_types[r["id"]]} if r["type"] == "main" and old_types.get(r["id"]) else r
+            for r in new["resources"]
+        ]
+    data.update(new)
+    old_harvest = old.get("harvest") or {}
+    harvest = {
+        "source": source,
+        "remote_id": record.remote_id,
+        "remote_uri": record.remote_uri,
+        "remote_modified": record.remote_modified,
+        "harvested": old_harvest.get("harvested") or harvested,
+        "unmapped": dict(sorted(record.unmapped.items())) or None,
+    }
+    data["harvest"] = {k: harvest[k] for k in HARVEST_ORDER if harvest[k] is not None}
+    return _ordered(data)
+
+
+def _ordered(data: dict[str, Any]) -> dict[str, Any]:
+    ordered = {k: data[k] for k in KEY_ORDER if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    return ordered

@@ -1,0 +1,161 @@
+"""CKAN's action API: ``package_search`` page by page, with the organization, tags and query filters.
+
+Handles what real instances answer: ``organization: null``, extras whose values are JSON text, resources
+without format or size, naive timestamps, ``success: false`` errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import CatalogueError
+from .fetch import Fetcher
+from .mapping import RemoteDataset, RemoteResource
+
+ROWS = 100
+MAX_DATASETS = 1_000_000
+REMOTE_FILTERS = frozenset({"organization", "tags", "query"})  # sent to package_search
+
+
+def api_root(url: str) -> str:
+    """``https://ckan.example.org`` from the site root, ``/api/3``, ``/api/3/action`` or an action URL."""
+    root = url.rstrip("/")
+    for suffix in ("/package_search", "/action", "/3", "/api"):
+        if root.endswith(suffix):
+            root = root[: -len(suffix)]
+    return root
+
+
+def search_params(filters: dict[str, Any]) -> dict[str, str]:
+    fq = []
+    if filters.get("organization"):
+        fq.append(f'organization:"{filters["organization"]}"')
+    if filters.get("tags"):
+        fq.append("tags:(" + " OR ".join(f'"{tag}"' for tag in filters["tags"]) + ")")
+    params = {"sort": "id asc"}
+    if fq:
+        params["fq"] = " AND ".join(fq)
+    if filters.get("query"):
+        params["q"] = filters["query"]
+    return params
+
+
+def records(fetcher: Fetcher, url: str, filters: dict[str, Any]) -> Iterator[RemoteDataset]:
+    root = api_root(url)
+    endpoint = f"{root}/api/3/action/package_search"
+    params = search_params(filters)
+    start = 0
+    while start < MAX_DATASETS:
+        answer = fetcher.get_json(endpoint, params={**params, "rows": ROWS, "start": start})
+        results, count = _results(answer, endpoint)
+        for package in results:
+            yield package_record(package, root)
+        start += len(results)
+        if not results or start >= count:
+            return
+
+
+def _results(answer: Any, endpoint: str) -> tuple[list[Any], int]:
+    if not isinstance(answer, dict):
+        raise CatalogueError(f"{endpoint} did not answer a CKAN API object")
+    if answer.get("success") is False:
+        error = answer.get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+        raise CatalogueError(f"{endpoint} refused the search: {message or 'success is false'}")
+    result = answer.get("result")
+    if not isinstance(result, dict) or not isinstance(result.get("results"), list):
+        raise CatalogueError(f"{endpoint} did not answer a package_search result")
+    count = result.get("count")
+    return result["results"], count if isinstance(count, int) else len(result["results"])
+
+
+def extras(package: dict[str, Any]) -> dict[str, Any]:
+    """Extras as a dict; values that are JSON text (``"[\\"a\\"]"``, ``"{...}"``) are decoded."""
+    found: dict[str, Any] = {}
+    items = package.get("extras")
+    if not isinstance(items, list):
+        return found
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+            continue
+        value = item.get("value")
+        if isinstance(value, str) and value.strip()[:1] in ("[", "{", '"'):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        found[item["key"]] = value
+    return found
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        text = str(value).strip()
+        return text or None
+    return None
+
+
+def _first(extra: dict[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = extra.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        text = _text(value)
+        if text:
+            return text
+    return None
+
+
+def package_record(package: Any, root: str) -> RemoteDataset:
+    if not isinstance(package, dict):
+        return RemoteDataset(remote_id=None, title=None)
+    extra = extras(package)
+    name = _text(package.get("name"))
+    organization = package.get("organization") if isinstance(package.get("organization"), dict) else {}
+    keywords = [
+        tag.get("name") or tag.get("display_name")
+        for tag in package.get("tags") or []
+        if isinstance(tag, dict) and isinstance(tag.get("name") or tag.get("display_name"), str)
+    ]
+    licenses = [v for v in (_text(package.get(k)) for k in ("license_id", "license_url", "license_title")) if v]
+    spatial = extra.get("spatial_uri") or extra.get("spatial")
+    contact_email = _text(package.get("maintainer_email")) or _text(package.get("author_email"))
+    contact_email = _first(extra, "contact_email") or contact_email
+    contact_name = _text(package.get("maintainer")) or _text(package.get("author"))
+    contact_name = _first(extra, "contact_name") or contact_name
+    return RemoteDataset(
+        remote_id=_text(package.get("id")) or name,
+        remote_uri=_first(extra, "uri") or (f"{root}/dataset/{name}" if name else None),
+        title=_text(package.get("title")) or name,
+        description=package.get("notes") if isinstance(package.get("notes"), str) else None,
+        licenses=licenses,
+        frequency=_first(extra, "frequency", "accrual_periodicity", "update_frequency"),
+        keywords=keywords,
+        issued=_first(extra, "issued") or _text(package.get("metadata_created")),
+        modified=_first(extra, "modified") or _text(package.get("metadata_modified")),
+        temporal_start=_first(extra, "temporal_start"),
+        temporal_end=_first(extra, "temporal_end"),
+        spatial=[spatial] if isinstance(spatial, str) and spatial.strip() else [],
+        contact={"name": contact_name or "", "email": contact_email or "", "url": _text(package.get("url")) or ""},
+        resources=[_resource(r, i) for i, r in enumerate(package.get("resources") or []) if isinstance(r, dict)],
+        publishers=[v for v in (_text(organization.get("name")), _text(organization.get("title"))) if v],
+        name=name,
+    )
+
+
+def _resource(res: dict[str, Any], index: int) -> RemoteResource:
+    kind = {"api": "api", "documentation": "documentation", "code": "code"}.get(str(res.get("resource_type") or ""))
+    return RemoteResource(
+        key=_text(res.get("id")) or f"{index}:{res.get('url')}",
+        title=_text(res.get("name")),
+        description=res.get("description") if isinstance(res.get("description"), str) else None,
+        url=_text(res.get("url")),
+        format=_text(res.get("format")),
+        media_type=_text(res.get("mimetype")),
+        byte_size=res.get("size"),
+        checksum_value=_text(res.get("hash")),
+        issued=_text(res.get("created")),
+        modified=_text(res.get("last_modified")) or _text(res.get("metadata_modified")),
+        type=kind,
+    )

@@ -1,0 +1,104 @@
+"""The mapping tables: licenses, frequencies, formats, dates, checksums and slugs."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.harvest.mapping import (
+    checksum,
+    date_value,
+    file_format,
+    map_frequency,
+    map_license,
+    media_type,
+    slugify,
+    zone,
+)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["https://www.etalab.gouv.fr/licence-ouverte-open-licence/"], ("etalab-2.0", None)),
+        (["http://creativecommons.org/licenses/by/4.0/legalcode"], ("cc-by-4.0", None)),
+        (["http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"], ("cc-by-4.0", None)),
+        (["cc-zero"], ("cc0-1.0", None)),
+        (["odc-odbl"], ("odc-odbl", None)),
+        (["https://creativecommons.org/publicdomain/zero/1.0/"], ("cc0-1.0", None)),
+        (["http://www.usa.gov/publicdomain/label/1.0/"], ("other-pd", None)),
+        (["Other (Open)"], ("other-open", None)),
+        ([], ("notspecified", None)),
+        (["http://dcat-ap.de/def/licenses/dl-by-de/2.0"], ("other", "http://dcat-ap.de/def/licenses/dl-by-de/2.0")),
+        (["unknown-thing", "cc-by"], ("cc-by-4.0", None)),
+    ],
+)
+def test_licenses(values, expected) -> None:
+    assert map_license(values) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://publications.europa.eu/resource/authority/frequency/WEEKLY", ("weekly", None)),
+        ("http://publications.europa.eu/resource/authority/frequency/ANNUAL_2", ("semiannual", None)),
+        ("http://purl.org/cld/freq/quarterly", ("quarterly", None)),
+        ("R/P1D", ("daily", None)),
+        ("R/P0.33W", ("threeTimesAWeek", None)),
+        ("monthly", ("monthly", None)),
+        ("fourTimesADay", ("fourTimesADay", None)),
+        ("every full moon", ("unknown", "every full moon")),
+        (None, (None, None)),
+    ],
+)
+def test_frequencies(value, expected) -> None:
+    assert map_frequency(value) == expected
+
+
+def test_formats_and_media_types() -> None:
+    assert file_format("http://publications.europa.eu/resource/authority/file-type/CSV", None, None) == "csv"
+    assert file_format("http://publications.europa.eu/resource/authority/file-type/RDF_TURTLE", None, None) == "ttl"
+    assert file_format("text/csv", None, None) == "csv"
+    assert file_format("Esri REST", None, None) == "esri-rest"
+    assert file_format(None, "application/geo+json", None) == "geojson"
+    assert file_format(None, None, "https://x.example.org/data/file.XLSX") == "xlsx"
+    assert file_format(None, None, "https://x.example.org/api") is None
+    assert media_type("https://www.iana.org/assignments/media-types/text/csv") == "text/csv"
+    assert media_type("text/csv; charset=utf-8") == "text/csv"
+    assert media_type("CSV") is None
+
+
+def test_checksums() -> None:
+    sha1 = "a" * 40
+    assert checksum("http://spdx.org/rdf/terms#checksumAlgorithm_sha1", sha1.upper()) == {"type": "sha1", "value": sha1}
+    assert checksum(None, "b" * 32) == {"type": "md5", "value": "b" * 32}
+    assert checksum("http://spdx.org/rdf/terms#checksumAlgorithm_sha256", "abc") is None
+    assert checksum(None, "") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "expected"),
+    [
+        ("2024-03-01", {}, "2024-03-01"),
+        ("2024-03-01T10:00:00+01:00", {}, "2024-03-01T10:00:00+01:00"),
+        ("2024-03-01T10:00:00Z", {}, "2024-03-01T10:00:00Z"),
+        ("2016-12-15T09:19:51.723691", {}, "2016-12-15"),  # no offset: the date only, no guessed zone
+        ("2024-03-01T10:00:00+01:00", {"date_only": True}, "2024-03-01"),
+        ("2020", {}, "2020-01-01"),
+        ("2020", {"end": True}, "2020-12-31"),
+        ("2020-02", {"end": True}, "2020-02-29"),
+        ("2020-99-99", {}, None),
+        ("not a date", {}, None),
+    ],
+)
+def test_dates(value, kwargs, expected) -> None:
+    assert date_value(value, **kwargs) == expected
+
+
+def test_slugs_and_zones() -> None:
+    assert slugify("Badegewässer in Hamburg: Straßen") == "badegewasser-in-hamburg-strassen"
+    assert slugify("規管海外物業銷售") == ""
+    long = slugify("mot " * 40)
+    assert len(long) <= 80 and not long.endswith("-")
+    assert zone("https://data.example.org/zones/fr:commune:45234") == "fr:commune:45234"
+    assert zone("http://publications.europa.eu/resource/authority/country/FRA") == "country:fr"
+    assert zone("Hamburg") is None
