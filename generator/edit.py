@@ -439,6 +439,9 @@ class _Facts:
         members = rules.members_of(parse_blob(change.text.encode(), change.path, keep_nodes=False).version.mapping)
         return {user: entries[0][0] for user, entries in members.items()} if members is not None else None
 
+    def harvester_exists(self, org: str, name: str) -> bool:
+        return self.ws.exists(f"organizations/{org}/harvesters/{name}.yaml")
+
     def _deleted(self, path: str) -> bool:
         change = self.changes.get(path)
         return change is not None and change.text is None and self.ws.exists(path)

@@ -65,14 +65,15 @@ def content(portal: Path) -> Path:
     write(
         jobs / "2024-04-01.yaml",
         "harvester: catalogue\nstarted: 2024-04-01T02:00:00Z\nended: 2024-04-01T02:05:00Z\nstatus: done-errors\n"
-        "counts: {created: 3, updated: 2, unchanged: 10, archived: 1, skipped: 0, failed: 1}\n"
+        "counts: {created: 3, updated: 2, unchanged: 10, archived: 1, deleted: 0, skipped: 0, failed: 1}\n"
         "items:\n  - {remote_id: a1, status: created}\n"
         "  - {remote_id: '<b2>', status: failed, error: 'HTTP 500 <boom>'}\n",
     )
     write(
         jobs / "2024-04-08.yaml",
         "harvester: catalogue\nstarted: 2024-04-08T02:00:00Z\nended: 2024-04-08T02:00:05Z\nstatus: failed\n"
-        "error: catalogue unreachable\ncounts: {}\n",
+        "error: catalogue unreachable\n"
+        "counts: {created: 0, updated: 0, unchanged: 0, archived: 0, deleted: 0, skipped: 0, failed: 0}\n",
     )
     old = "backend: ckan\nurl: https://old.example.org/api/3\nactive: false\n"
     write(portal / f"{ORG}/harvesters/ancien.yaml", old)

@@ -211,6 +211,9 @@ class CommitFacts:
         path = f"{CONTENT}users/{user}.yaml"
         return self.before.has(path) and not self.after.has(path)
 
+    def harvester_exists(self, org: str, name: str) -> bool:
+        return self.before.has(f"{CONTENT}organizations/{org}/harvesters/{name}.yaml")
+
 
 # ----------------------------------------------------------------------------------------------- checking
 
@@ -525,6 +528,9 @@ class _FolderFacts:
 
     def members_after(self, org: str) -> dict[str, str] | None:
         return self._after.get(org, self.members(org))
+
+    def harvester_exists(self, org: str, name: str) -> bool:
+        return (self.content / f"organizations/{org}/harvesters/{name}.yaml").is_file()
 
     def org_deleted(self, org: str) -> bool:
         return False

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from ..layout import SLUG_RE as SLUG
 from ..layout import Location, classify
 
 JsonPath = tuple  # tuple[str | int, ...]
@@ -127,6 +128,12 @@ RULES: tuple[Rule, ...] = (
         "ask an admin of the organization",
     ),
     Rule(
+        "harvest",
+        "create, update, archive or delete a harvested dataset (one whose harvest.source names a harvester)",
+        "the portal's bots, as well as the organization's editors and admins",
+        "only datasets that carry a harvest block before and after the change may be written by a bot",
+    ),
+    Rule(
         "generated",
         "generated state (harvest job logs, metrics, link checks)",
         "bots and maintainers",
@@ -156,7 +163,7 @@ RULES: tuple[Rule, ...] = (
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 MAINTAINER = "maintainer"
 # the kinds whose decisions read the file's content; for every other kind only the path matters
-READS_CONTENT = frozenset({"user", "organization", "request", "discussion"})
+READS_CONTENT = frozenset({"user", "organization", "request", "discussion", "dataset"})
 _PERSONAL = re.compile(r"users/(?P<user>[^/]+)/.+")
 
 
@@ -212,6 +219,9 @@ class Facts(Protocol):
 
     def user_deleted(self, user: str) -> bool:
         """The change set deletes the user (their users/<u>.yaml)."""
+
+    def harvester_exists(self, org: str, name: str) -> bool:
+        """The organization has the harvester ``name`` in the parent state."""
 
 
 @dataclass(frozen=True)
@@ -324,6 +334,29 @@ def _judge_location(actor: Actor, facts: Facts, loc: Location, old: Version, new
     if loc.generated:
         return [_generated(actor, f"{verb} generated state ({loc.kind})")]
     return [_maintainers(actor, f"{verb} {loc.path} ({loc.kind})")]
+
+
+def _dataset(actor: Actor, facts: Facts, loc: Location, old: Version, new: Version) -> list[Decision]:
+    """Editors and admins as for any content; a bot too when the dataset is harvested on both sides by a
+    harvester the organization has in the parent state (a bot token cannot plant datasets elsewhere)."""
+    decisions = _org_owned("org-content", ("editor", "admin"))(actor, facts, loc, old, new)
+    if loc.org is None or not (actor.bot and actor.registered) or decisions[0].allowed:
+        return decisions
+    sources = [_harvested(version) for version in (old, new) if version.exists]
+    if sources and all(source is not None and facts.harvester_exists(loc.org, source) for source in sources):
+        verb = "creates" if not old.exists else ("deletes" if not new.exists else "updates")
+        message = f"{verb} the harvested dataset {loc.slug} of {loc.org}"
+        side = "new" if new.exists else "old"
+        return [Decision("harvest", True, "bot", "bot, for harvested datasets", message, ("harvest",), side)]
+    return decisions
+
+
+def _harvested(version: Version) -> str | None:
+    """The harvester named by the version's ``harvest.source``, if it names one."""
+    data = version.mapping
+    harvest = data.get("harvest") if data is not None else None
+    source = harvest.get("source") if isinstance(harvest, dict) else None
+    return source if isinstance(source, str) and SLUG.fullmatch(source) else None
 
 
 def _generated(actor: Actor, message: str) -> Decision:
@@ -632,7 +665,7 @@ _HANDLERS: dict[str, Callable[..., list[Decision]]] = {
     "logo": _org_owned("org-profile", ("admin",)),
     "request": _request,
     "harvester": _org_owned("harvester", ("admin",)),
-    "dataset": _org_owned("org-content", ("editor", "admin")),
+    "dataset": _dataset,
     "reuse": _org_owned("org-content", ("editor", "admin")),
     "discussion": _discussion,
 }
