@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .metrics import atomic_write
+from .files import write_atomic
 
 CHECKS_FILE = "links/checks.csv"
 COLUMNS = ("resource", "url", "status", "final_url", "redirects", "content_type", "size", "checked_at", "error")
@@ -225,7 +225,7 @@ def write(path: Path, checks: Iterable[Check]) -> None:
     writer.writerow(COLUMNS)
     for item in sorted(checks, key=lambda c: c.resource):
         writer.writerow(item.row())
-    atomic_write(path, buffer.getvalue())
+    write_atomic(path, buffer.getvalue())
 
 
 def load(content_dir: Path) -> dict[str, Check]:

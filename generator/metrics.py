@@ -39,10 +39,8 @@ import datetime as dt
 import gzip
 import hashlib
 import io
-import os
 import re
 import secrets
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +49,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from .errors import UsageError
+from .files import write_atomic
 
 REPEAT_WINDOW = 30  # seconds: the same client on the same target within this is one hit
 LEDGER = "ingested.txt"
@@ -393,10 +392,10 @@ def ingest(content_dir: Path, logs: Iterable[Path], window: int = REPEAT_WINDOW)
             row = rows.setdefault(key, [0, 0])
             row[0] += views
             row[1] += downloads
-        atomic_write(folder / f"{month}.csv", month_text(rows))
+        write_atomic(folder / f"{month}.csv", month_text(rows))
         result.months.append(month)
     if result.files:
-        atomic_write(folder / LEDGER, ledger.text())
+        write_atomic(folder / LEDGER, ledger.text())
     return result
 
 
@@ -440,17 +439,3 @@ def load(content_dir: Path) -> dict[str, dict[tuple[str, str], list[int]]]:
             if MONTH_FILE_RE.fullmatch(path.name):
                 months[path.stem] = read_month(path)
     return months
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -7,13 +7,13 @@ slug (``2026-11-28-10-00-00``). The dashboard reads them; ``schemas/harvest-job.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ..files import write_atomic
 
 STATUSES = ("done", "done-errors", "failed")
 COUNTS = ("created", "updated", "unchanged", "archived", "deleted", "skipped", "failed")
@@ -121,19 +121,6 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 
 _Dumper.add_representer(str, _str)
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write through a temporary file in the same folder and rename it over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def job_files(content_dir: Path, org: str, harvester: str) -> list[Path]:
