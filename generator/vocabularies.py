@@ -89,6 +89,36 @@ FREQUENCIES: dict[str, tuple[Labels, dt.timedelta | None]] = {
     "irregular": ({"en": "Irregular", "fr": "Irrégulière"}, None),
 }
 
+# our frequency -> code of the EU frequency authority table (udata's mapping): the DCAT export writes
+# these, the harvester reads them back. No exact EU match -> OTHER (read back as unknown, raw value kept).
+FREQUENCIES_EU: dict[str, str] = {
+    "unknown": "UNKNOWN",
+    "punctual": "NEVER",
+    "continuous": "UPDATE_CONT",
+    "hourly": "HOURLY",
+    "fourTimesADay": "OTHER",
+    "threeTimesADay": "OTHER",
+    "semidaily": "DAILY_2",
+    "daily": "DAILY",
+    "fourTimesAWeek": "OTHER",
+    "threeTimesAWeek": "WEEKLY_3",
+    "semiweekly": "WEEKLY_2",
+    "weekly": "WEEKLY",
+    "biweekly": "BIWEEKLY",
+    "threeTimesAMonth": "MONTHLY_3",
+    "semimonthly": "MONTHLY_2",
+    "monthly": "MONTHLY",
+    "bimonthly": "BIMONTHLY",
+    "quarterly": "QUARTERLY",
+    "threeTimesAYear": "ANNUAL_3",
+    "semiannual": "ANNUAL_2",
+    "annual": "ANNUAL",
+    "biennial": "BIENNIAL",
+    "triennial": "TRIENNIAL",
+    "quinquennial": "QUINQUENNIAL",
+    "irregular": "IRREG",
+}
+
 RESOURCE_TYPES: dict[str, Labels] = {
     "main": {"en": "Main files", "fr": "Fichiers principaux"},
     "documentation": {"en": "Documentation", "fr": "Documentation"},

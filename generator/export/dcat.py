@@ -26,39 +26,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..model import Dataset, Organization, Resource
-from ..vocabularies import LICENSES
+from ..vocabularies import FREQUENCIES_EU, LICENSES
 from .rdf import IRI, BNode, Literal, Node, iri, text, typed
 
 EU = "http://publications.europa.eu/resource/authority/"
 
-# udata frequency -> EU frequency authority table (the udata mapping; no exact EU match -> OTHER)
-FREQUENCIES_EU = {
-    "unknown": "UNKNOWN",
-    "punctual": "NEVER",
-    "continuous": "UPDATE_CONT",
-    "hourly": "HOURLY",
-    "fourTimesADay": "OTHER",
-    "threeTimesADay": "OTHER",
-    "semidaily": "DAILY_2",
-    "daily": "DAILY",
-    "fourTimesAWeek": "OTHER",
-    "threeTimesAWeek": "WEEKLY_3",
-    "semiweekly": "WEEKLY_2",
-    "weekly": "WEEKLY",
-    "biweekly": "BIWEEKLY",
-    "threeTimesAMonth": "MONTHLY_3",
-    "semimonthly": "MONTHLY_2",
-    "monthly": "MONTHLY",
-    "bimonthly": "BIMONTHLY",
-    "quarterly": "QUARTERLY",
-    "threeTimesAYear": "ANNUAL_3",
-    "semiannual": "ANNUAL_2",
-    "annual": "ANNUAL",
-    "biennial": "BIENNIAL",
-    "triennial": "TRIENNIAL",
-    "quinquennial": "QUINQUENNIAL",
-    "irregular": "IRREG",
-}
 
 LANGUAGES_EU = {"fr": "FRA", "en": "ENG"}
 

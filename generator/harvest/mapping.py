@@ -6,7 +6,7 @@ in the portal's schema, with a fixed key order so that the YAML written from it 
 
 Values we cannot map are never dropped silently: a license we do not know becomes ``other``, a frequency
 ``unknown``, and the raw remote value is kept in ``harvest.unmapped`` where the dataset page shows it.
-The tables here are also what the DCAT export should write (:data:`FREQUENCY_TO_EU`), so that a portal's
+The tables here read back what the DCAT export writes (:data:`generator.vocabularies.FREQUENCIES_EU`), so a portal's
 own export harvests back to the same datasets.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..vocabularies import FREQUENCIES, LICENSES
+from ..vocabularies import FREQUENCIES, FREQUENCIES_EU, LICENSES
 
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
@@ -121,33 +121,8 @@ def map_license(values: list[str]) -> tuple[str, str | None]:
 
 # ----------------------------------------------------------------------------------------------- frequencies
 
-# ours -> EU frequency authority code (the DCAT export writes these; those without a code are written as ours)
-FREQUENCY_TO_EU: dict[str, str] = {
-    "unknown": "UNKNOWN",
-    "punctual": "NEVER",
-    "continuous": "UPDATE_CONT",
-    "hourly": "HOURLY",
-    "semidaily": "DAILY_2",
-    "daily": "DAILY",
-    "threeTimesAWeek": "WEEKLY_3",
-    "semiweekly": "WEEKLY_2",
-    "weekly": "WEEKLY",
-    "biweekly": "BIWEEKLY",
-    "threeTimesAMonth": "MONTHLY_3",
-    "semimonthly": "MONTHLY_2",
-    "monthly": "MONTHLY",
-    "bimonthly": "BIMONTHLY",
-    "quarterly": "QUARTERLY",
-    "threeTimesAYear": "ANNUAL_3",
-    "semiannual": "ANNUAL_2",
-    "annual": "ANNUAL",
-    "biennial": "BIENNIAL",
-    "triennial": "TRIENNIAL",
-    "quinquennial": "QUINQUENNIAL",
-    "irregular": "IRREG",
-}
 _FREQUENCIES: dict[str, str] = {
-    **{code.lower(): ours for ours, code in FREQUENCY_TO_EU.items()},
+    **{code.lower(): ours for ours, code in FREQUENCIES_EU.items() if code != "OTHER"},
     "cont": "continuous",
     **{ours.lower(): ours for ours in FREQUENCIES},  # ours, and Dublin Core's cld:freq terms (same names)
     "annually": "annual",
