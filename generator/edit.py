@@ -43,6 +43,7 @@ from .errors import ContentError, PortalError, Problem, UsageError
 from .files import write_atomic
 from .layout import SLUG_RE, classify, owned_path
 from .load import display_path
+from .model import email_key
 from .policy import rules
 from .policy.check import explain, parse_blob
 from .policy.rules import Actor, Decision, Version
@@ -373,14 +374,14 @@ class Workspace:
             emails = self.data(f"users/{file.name}").get("emails")
             for email in emails if isinstance(emails, list) else []:
                 if isinstance(email, str):
-                    key = email.strip().lower()
+                    key = email_key(email)
                     found[key] = file.stem if key not in found else None
         return found
 
     @property
     def actor(self) -> Actor:
         if self._actor is None:
-            username = self.users().get(self.email.strip().lower())
+            username = self.users().get(email_key(self.email))
             site = self.data("site.yaml")
             maintainers, bots = _names(site, "maintainers"), _names(site, "bots")
             self._actor = Actor(self.email, username, username in maintainers, username in bots)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .errors import Problem
 from .load import Entry
+from .model import email_key
 
 
 @dataclass
@@ -98,7 +99,7 @@ def unique_emails(index: Index) -> Iterable[Problem]:
         if not entry.valid:
             continue
         for i, email in enumerate(entry.data["emails"]):
-            key = email.casefold()
+            key = email_key(email)
             if key in owner and owner[key] != name:
                 yield entry.doc.problem(
                     ("emails", i),

@@ -18,6 +18,19 @@ from .load import Entry
 Owner = tuple[str, str]  # ("organization", slug) or ("user", username)
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def email_key(email: str) -> str:
+    """How an email identifies a user: surrounding blanks dropped, ASCII letters compared case-insensitively.
+
+    Only ASCII case is folded: Unicode folding would make different mailboxes one identity (``casefold``
+    turns ``strauß@`` into ``strauss@``). Validation, the role checker and the contributor commands all
+    match authors to users with this one function.
+    """
+    return email.strip().translate(_ASCII_LOWER)
+
+
 def as_date(value: str | None) -> dt.date | None:
     """The calendar date of an ISO date or date-time string (None stays None)."""
     return None if value is None else dt.date.fromisoformat(value[:10])

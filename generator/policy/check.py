@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import UsageError
 from ..layout import classify
 from ..load import MAX_FILE_BYTES, Document, parse_text
+from ..model import email_key
 from . import rules
 from .git import FETCH_HINT, Commit, FileChange, GitError, Repo, signer_line, verify_ssh
 from .rules import Actor, Decision, Version
@@ -126,7 +127,7 @@ class Users:
     keys: dict[str, list[str]] = field(default_factory=dict)
 
     def lookup(self, email: str) -> str | None:
-        return self.by_email.get(email.strip().lower())
+        return self.by_email.get(email_key(email))
 
 
 class State:
@@ -267,7 +268,7 @@ class _Checker:
                 emails = data.get("emails")
                 for email in emails if isinstance(emails, list) else []:
                     if isinstance(email, str):
-                        key = email.strip().lower()
+                        key = email_key(email)
                         # an email listed by two users identifies neither (validate reports duplicate-email)
                         users.by_email[key] = username if key not in users.by_email else None
                 keys = data.get("signing_keys")
@@ -321,8 +322,8 @@ class _Checker:
                 if change.status == "A" and change.path.startswith(f"{CONTENT}users/"):
                     data = self.version(change.new_oid, change.new_mode, change.path).version.mapping
                     emails = data.get("emails") if data else None
-                    if isinstance(emails, list) and commit.author_email.lower() in [
-                        e.lower() for e in emails if isinstance(e, str)
+                    if isinstance(emails, list) and email_key(commit.author_email) in [
+                        email_key(e) for e in emails if isinstance(e, str)
                     ]:
                         claimed = change.path[len(CONTENT) + len("users/") : -len(".yaml")]
                         keys = [k for k in data.get("signing_keys") or [] if isinstance(k, str)]
@@ -546,9 +547,9 @@ class _FolderFacts:
             data = self.data(f"users/{file.name}").mapping or {}
             for email in data.get("emails") or []:
                 if isinstance(email, str):
-                    users[email.lower()] = file.stem
+                    users[email_key(email)] = file.stem
         if "@" in who:
-            username = users.get(who.lower())
+            username = users.get(email_key(who))
             return Actor(who, username, username in maintainers, username in bots)
         if not (self.content / "users" / f"{who}.yaml").is_file():
             raise UsageError(f"no user {who!r} in {self.content}/users: pass an email for someone not registered")

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from ..layout import SLUG_RE as SLUG
 from ..layout import Location, classify
+from ..model import email_key
 
 JsonPath = tuple  # tuple[str | int, ...]
 
@@ -374,8 +375,8 @@ def _user(actor: Actor, facts: Facts, loc: Location, old: Version, new: Version)
     if data is None:
         return [Decision("user-create", False, held, needed, "creates a user file that does not parse")]
     emails = data.get("emails")
-    listed = [e.lower() for e in emails if isinstance(e, str)] if isinstance(emails, list) else []
-    ok = actor.email.lower() in listed
+    listed = [email_key(e) for e in emails if isinstance(e, str)] if isinstance(emails, list) else []
+    ok = email_key(actor.email) in listed
     message = f"registers the user {loc.user}" + ("" if ok else f", whose emails do not include <{actor.email}>")
     return [Decision("user-create", ok, held, needed, message, ("emails",))]
 
