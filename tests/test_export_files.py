@@ -171,3 +171,21 @@ def test_pages_link_the_exports_and_carry_open_graph(site: Path) -> None:
     assert "/portal/organizations/diodp/datasets.csv" in org_links
     feeds = [a for t, a in tags_of(home) if t == "link" and a.get("type") == "application/atom+xml"]
     assert feeds and all((site / a["href"][len("/portal/") :]).is_file() for a in feeds)
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("https://evil.example","x")', '\'=HYPERLINK("https://evil.example","x")'),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("- une liste Markdown", "- une liste Markdown"),  # a Markdown list item stays as written
+        ("Arrêts de bus", "Arrêts de bus"),
+        (-3, "-3"),  # numbers are numbers
+    ],
+)
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(cell, written) -> None:
+    rows = list(csv.reader(io.StringIO(tables.to_csv(["a"], [[cell]]).decode("utf-8")), delimiter=";"))
+    assert rows == [["a"], [written]]

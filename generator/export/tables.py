@@ -184,11 +184,30 @@ class Tables:
         ]
 
 
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def neutralize(cell: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, prefixed by ``'`` (OWASP's CSV-injection advice).
+
+    Titles and descriptions come from any contributor: ``=HYPERLINK(...)`` or ``-2+cmd|...`` in a title must
+    not run when someone opens the export in a spreadsheet. A ``-`` followed by a space (a Markdown list
+    item) is left alone; numbers are never touched.
+    """
+    if (
+        isinstance(cell, str)
+        and cell
+        and (cell.startswith(_FORMULA_START) or (cell[0] == "-" and cell[1:2] not in ("", " ")))
+    ):
+        return "'" + cell
+    return cell
+
+
 def to_csv(columns: list[str], rows: Iterable[list[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([neutralize(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 
