@@ -74,13 +74,13 @@ def validate(content_dir: Path, jobs: int | None = None) -> Validation:
     repo_root = repo_root_of(content_dir)
     result = Validation(content_dir)
     work: list[tuple[Path, str, Location]] = []
-    for abspath, location, problem in scan(content_dir, repo_root):
+    for abspath, shown, location, problem in scan(content_dir, repo_root):
         if problem is not None:
             result.problems.append(problem)
         elif location.schema is None:
             result.entries.append(Entry(location))
         else:
-            work.append((abspath, display_path(abspath, repo_root), location))
+            work.append((abspath, shown, location))
     with gc_paused():
         documents = _check_files(work, jobs)
     for (_, _, location), doc in zip(work, documents, strict=True):
@@ -92,82 +92,72 @@ def validate(content_dir: Path, jobs: int | None = None) -> Validation:
     return result
 
 
-def scan(content_dir: Path, repo_root: Path) -> Iterator[tuple[Path, Location, Problem | None]]:
-    """Every file under ``content_dir`` with its location, or a problem for what may not be there."""
-    for folder, dirnames, filenames in os.walk(content_dir):
-        dirnames.sort()
-        base = Path(folder)
-        for name in list(dirnames):
-            path = base / name
-            rel = path.relative_to(content_dir).as_posix()
-            shown = display_path(path, repo_root)
-            if path.is_symlink():
-                dirnames.remove(name)
+def scan(content_dir: Path, repo_root: Path) -> Iterator[tuple[Path, str, Location | None, Problem | None]]:
+    """Every file under ``content_dir``: its path, the path shown to people, its location, or a problem.
+
+    Walks with ``os.scandir``, whose entries carry the file type: no extra ``stat`` per file (at 90,000
+    files, ``os.walk`` plus a symlink check per file took 6.7 s, most of a cold validation's single-core time).
+    """
+    prefix = display_path(content_dir, repo_root)
+    yield from _scan_folder(str(content_dir), "", prefix + "/" if prefix != "." else "")
+
+
+def _scan_folder(folder: str, rel: str, shown: str) -> Iterator[tuple[Path, str, Location | None, Problem | None]]:
+    with os.scandir(folder) as it:
+        entries = sorted(it, key=lambda entry: entry.name)
+    subfolders = []
+    for entry in entries:
+        path_rel = rel + entry.name
+        path_shown = shown + entry.name
+        if entry.is_symlink():
+            what = "folder" if entry.is_dir() else "file itself"
+            yield (
+                Path(entry.path),
+                path_shown,
+                None,
+                Problem(
+                    path_shown,
+                    1,
+                    1,
+                    "symlink",
+                    "symbolic links are not allowed in content",
+                    f"replace the link by the real {what}",
+                ),
+            )
+        elif entry.is_dir(follow_symlinks=False):
+            if entry.name.endswith(".yaml") and classify(path_rel) is not None:
                 yield (
-                    path,
+                    Path(entry.path),
+                    path_shown,
                     None,
                     Problem(
-                        shown,
-                        1,
-                        1,
-                        "symlink",
-                        "symbolic links are not allowed in content",
-                        "replace the link by the real folder",
+                        path_shown, 1, 1, "not-a-file", "this is a folder, a YAML file is expected", "rename the folder"
                     ),
-                )
-            elif name.endswith(".yaml") and classify(rel) is not None:
-                dirnames.remove(name)
-                yield (
-                    path,
-                    None,
-                    Problem(
-                        shown, 1, 1, "not-a-file", "this is a folder, a YAML file is expected", "rename the folder"
-                    ),
-                )
-        for name in sorted(filenames):
-            if name in IGNORED_NAMES:
-                continue
-            path = base / name
-            rel = path.relative_to(content_dir).as_posix()
-            shown = display_path(path, repo_root)
-            location = classify(rel)
-            if path.is_symlink():
-                yield (
-                    path,
-                    location,
-                    Problem(
-                        shown,
-                        1,
-                        1,
-                        "symlink",
-                        "symbolic links are not allowed in content",
-                        "replace the link by the file itself",
-                    ),
-                )
-            elif location is None:
-                yield (
-                    path,
-                    None,
-                    Problem(shown, 1, 1, "unknown-file", "no content of the portal lives here", _where_hint(rel)),
                 )
             else:
-                bad = [(what, value) for what, value in location.names() if not SLUG_RE.match(value)]
-                if bad:
-                    what, value = bad[0]
-                    yield (
-                        path,
-                        location,
-                        Problem(
-                            shown,
-                            1,
-                            1,
-                            "bad-slug",
-                            f"'{value}' is not a valid {_SLUG_WHAT[what]} slug",
-                            f"use lowercase letters a-z, digits and single hyphens, e.g. '{_slugify(value)}'",
-                        ),
-                    )
-                else:
-                    yield path, location, None
+                subfolders.append(entry)
+        elif entry.name not in IGNORED_NAMES:
+            yield (Path(entry.path), path_shown, *_place(path_rel, path_shown))
+    for entry in subfolders:
+        yield from _scan_folder(entry.path, rel + entry.name + "/", shown + entry.name + "/")
+
+
+def _place(rel: str, shown: str) -> tuple[Location | None, Problem | None]:
+    location = classify(rel)
+    if location is None:
+        return None, Problem(shown, 1, 1, "unknown-file", "no content of the portal lives here", _where_hint(rel))
+    bad = [(what, value) for what, value in location.names() if not SLUG_RE.match(value)]
+    if bad:
+        what, value = bad[0]
+        return location, Problem(
+            shown,
+            1,
+            1,
+            "bad-slug",
+            f"'{value}' is not a valid {_SLUG_WHAT[what]} slug",
+            f"use lowercase letters a-z, digits and single hyphens, e.g. '{_slugify(value)}'",
+        )
+    return location, None
 
 
 _SLUG_WHAT = {"org": "organization", "user": "user", "slug": "file name", "harvester": "harvester"}
