@@ -1,14 +1,204 @@
-"""The static search index of the site, built after the pages are written.
+"""The static search index of the site, built after the pages are written (Pagefind).
 
 :func:`index_site` is the build's hook: it receives the folder the pages were written to (before it is
-swapped into place) and the build's SiteIndex, and writes whatever the search needs into that folder.
+swapped into place) and the build's SiteIndex, and writes the search bundle into ``<site>/pagefind/``.
+
+Design:
+
+* **Pagefind** (https://pagefind.app, PyPI ``pagefind[bin]``, a Rust binary) indexes the built HTML. The
+  index is split into small chunks fetched on demand: a search downloads the entry file, the language's
+  WebAssembly (~70 kB), the chunks holding the words typed and the fragments of the results shown, never
+  the whole index, so it stays cheap at 50,000 datasets.
+* **Only dataset pages** are indexed (``datasets/<slug>/`` in every language): the dataset template marks
+  its main column with ``data-pagefind-body`` (title, tags, description; the resources table, reuses and
+  discussions are ``data-pagefind-ignore``) and carries the facets as ``data-pagefind-filter`` (organization,
+  tag, format, license, frequency) and the results' ``data-pagefind-meta`` (title, organization).
+* **One index per language**: Pagefind separates pages by their ``<html lang>`` and stems each language
+  with its own Snowball stemmer (French and English are in the standard binary; the ``extended`` build only
+  adds Chinese and Japanese segmentation). The search script loads the index of the page's language.
+* The reading side is ``themes/default/static/search.js`` on the first page of the dataset listing: without
+  JavaScript (or without an index) that page stays the plain listing the search forms lead to.
+* **Missing binary: the build goes on without search**, with a warning on the ``generator.search`` logger
+  (the listing still works); an index that fails to build is an error, as a broken template is.
+* Deterministic: same pages, same bundle bytes (checked by the byte-identical builds test). Pagefind 1.5
+  writes its filter lists and the language metadata in hash-map order, which changes from run to run
+  (Pagefind issue #638): :func:`canonicalize` sorts them and renames those files after their new content.
+  The files of Pagefind's own UIs, which the site does not use, are removed.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
+from .errors import PortalError
+
+log = logging.getLogger(__name__)
+
+BUNDLE = "pagefind"  # the output folder, relative to the site
+UNUSED = (  # Pagefind's ready-made interfaces: the site has its own (static/search.js)
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
+
+
+class SearchIndexError(PortalError):
+    """Pagefind ran and failed."""
+
+    exit_code = 1
+
+
+def pagefind_binary() -> Path | None:
+    """The Pagefind executable: ``$PAGEFIND_BINARY_PATH``, the PyPI packages' binary, or one on ``PATH``."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:  # pragma: no cover - the pagefind package is a dependency
+        found = os.environ.get("PAGEFIND_BINARY_PATH") or shutil.which("pagefind_extended") or shutil.which("pagefind")
+        return Path(found) if found else None
+    return get_executable()
+
+
+def dataset_glob(languages: list[str] | tuple[str, ...]) -> str:
+    """The pages to index: every dataset page of every language (``{datasets,en/datasets}/*/index.html``)."""
+    folders = ["datasets"] + [f"{lang}/datasets" for lang in languages[1:]]
+    return "{" + ",".join(folders) + "}/*/index.html"
+
 
 def index_site(site_dir: Path, index: Any) -> None:
-    """Write the search index of the pages under ``site_dir``."""
+    """Write the search index of the dataset pages under ``site_dir`` into ``site_dir/pagefind/``."""
+    binary = pagefind_binary()
+    if binary is None:
+        log.warning("pagefind is not installed: the site is built without its search index (pip install pagefind)")
+        return
+    command = [
+        str(binary),
+        "--site",
+        str(site_dir),
+        "--output-subdir",
+        BUNDLE,
+        "--glob",
+        dataset_glob(index.site.languages),
+        "--silent",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SearchIndexError(f"pagefind failed ({result.returncode}): {(result.stderr or result.stdout).strip()}")
+    bundle = site_dir / BUNDLE
+    for name in UNUSED:
+        (bundle / name).unlink(missing_ok=True)
+    canonicalize(bundle)
+
+
+# --- deterministic output -----------------------------------------------------------------------------------
+# Pagefind's files are gzip("pagefind_dcd" + CBOR). The filter files hold [name, [[value, [page, ...]], ...]];
+# the metadata file [version, chunks, [[filter name, filter file hash], ...], sorts, meta fields, ...].
+
+_MAGIC = b"pagefind_dcd"
+_META_FILTERS = 3  # [version, fragments, index chunks, filters, sorts, meta fields]
+
+
+def canonicalize(bundle: Path) -> None:
+    """Sort what Pagefind leaves in hash-map order; rename the filter and metadata files after their content."""
+    entry_path = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for language in entry["languages"].values():
+        prefix = language["hash"].split("_")[0]
+        meta_path = bundle / f"pagefind.{language['hash']}.pf_meta"
+        meta = _read(meta_path)
+        filters = {}  # old file hash -> canonical content
+        for _name, old in meta[_META_FILTERS]:
+            path = bundle / "filter" / f"{old}.pf_filter"
+            name, values = _read(path)
+            filters[old] = [name, sorted(([value, sorted(pages)] for value, pages in values), key=lambda x: x[0])]
+            path.unlink()
+        renamed = {}
+        for old, canonical in filters.items():
+            renamed[old] = f"{prefix}_{hashlib.sha256(_encode(canonical)).hexdigest()[:7]}"
+            _write(bundle / "filter" / f"{renamed[old]}.pf_filter", canonical)
+        meta[_META_FILTERS] = sorted([name, renamed[old]] for name, old in meta[_META_FILTERS])
+        language["hash"] = f"{prefix}_{hashlib.sha256(_encode(meta)).hexdigest()[:10]}"
+        meta_path.unlink()
+        _write(bundle / f"pagefind.{language['hash']}.pf_meta", meta)
+    entry["languages"] = dict(sorted(entry["languages"].items()))
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _read(path: Path) -> Any:
+    raw = gzip.decompress(path.read_bytes())
+    if not raw.startswith(_MAGIC):
+        raise SearchIndexError(f"{path.name} is not a Pagefind file this version of portal understands")
+    return _decode(raw, len(_MAGIC))[0]
+
+
+def _write(path: Path, value: Any) -> None:
+    path.write_bytes(gzip.compress(_MAGIC + _encode(value), mtime=0))
+
+
+def _decode(data: bytes, pos: int) -> tuple[Any, int]:
+    """One CBOR item (the subset Pagefind writes: integers, strings, arrays, maps, simple values)."""
+    head = data[pos]
+    major, info = head >> 5, head & 0x1F
+    pos += 1
+    if info < 24:
+        arg = info
+    elif info in (24, 25, 26, 27):
+        size = 1 << (info - 24)
+        arg = int.from_bytes(data[pos : pos + size], "big")
+        pos += size
+    else:
+        raise SearchIndexError(f"unsupported CBOR item 0x{head:02x} in Pagefind's index")
+    if major == 0:
+        return arg, pos
+    if major == 1:
+        return -1 - arg, pos
+    if major == 2:
+        return data[pos : pos + arg], pos + arg
+    if major == 3:
+        return data[pos : pos + arg].decode("utf-8"), pos + arg
+    if major in (4, 5):
+        items = []
+        for _ in range(arg * (2 if major == 5 else 1)):
+            item, pos = _decode(data, pos)
+            items.append(item)
+        return (items if major == 4 else dict(zip(items[::2], items[1::2], strict=True))), pos
+    if major == 7 and arg in (20, 21, 22):
+        return {20: False, 21: True, 22: None}[arg], pos
+    raise SearchIndexError(f"unsupported CBOR item 0x{head:02x} in Pagefind's index")
+
+
+def _head(major: int, arg: int) -> bytes:
+    if arg < 24:
+        return bytes([major << 5 | arg])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if arg < 1 << (8 * size):
+            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
+    raise SearchIndexError("integer too large for CBOR")
+
+
+def _encode(value: Any) -> bytes:
+    if value is False or value is True or value is None:
+        return bytes([0xF4 if value is False else 0xF5 if value is True else 0xF6])
+    if isinstance(value, int):
+        return _head(0, value) if value >= 0 else _head(1, -1 - value)
+    if isinstance(value, bytes):
+        return _head(2, len(value)) + value
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return _head(3, len(raw)) + raw
+    if isinstance(value, list):
+        return _head(4, len(value)) + b"".join(_encode(v) for v in value)
+    if isinstance(value, dict):
+        return _head(5, len(value)) + b"".join(_encode(k) + _encode(v) for k, v in value.items())
+    raise SearchIndexError(f"cannot encode {type(value).__name__} as CBOR")

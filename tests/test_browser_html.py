@@ -1,0 +1,44 @@
+"""Every kind of page of the built example portal is valid HTML (the Nu HTML Checker, ``npm ci``'s vnu-jar).
+
+Skips when ``node_modules/vnu-jar`` or ``java`` is missing (see docs/browser.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from e2e.fixtures import *  # noqa: F403 - the fixture built_site
+from e2e.harness import missing_tools, vnu_errors
+
+pytestmark = pytest.mark.browser
+
+SAMPLE = [
+    "index.html",
+    "404.html",
+    "datasets/index.html",
+    "datasets/page/2/index.html",
+    "datasets/gtfs-reseau-ligeo/index.html",
+    "datasets/plui-val-de-loire/index.html",
+    "organizations/index.html",
+    "organizations/ligeo-mobilites/index.html",
+    "organizations/ligeo-mobilites/dashboard/index.html",
+    "organizations/metropole-val-de-loire/dashboard/index.html",
+    "dashboard/index.html",
+    "reuses/index.html",
+    "reuses/tableau-de-bord-frequentation-ligeo/index.html",
+    "users/karima-haddad/index.html",
+]
+
+
+def test_every_kind_of_page_is_valid_html(built_site: Path) -> None:
+    reason = missing_tools(vnu=True, browser=False)
+    if reason:
+        pytest.skip(reason)
+    files = [built_site / p for p in SAMPLE] + [built_site / "en" / p for p in SAMPLE]
+    files += sorted(built_site.glob("datasets/*/resources/index.html"))[:1]  # long datasets' resource pages
+    files += sorted(built_site.glob("datasets/r/*/index.html"))[:1]  # a resource redirect
+    missing = [str(f.relative_to(built_site)) for f in files if not f.is_file()]
+    assert not missing, f"pages of the sample were not built: {missing}"
+    errors = vnu_errors(files)
+    assert not errors, "the Nu HTML Checker found errors:\n" + "\n".join(errors)
