@@ -119,6 +119,8 @@ class SiteIndex:
             for member in org.members:
                 self.memberships[member.user].append((org, member.role))
         self.resource_count = sum(len(d.resources) for d in self.datasets)
+        # a card shows a dataset's formats: computed once here, not by template filters on every card
+        self.formats: dict[str, list[str]] = {d.slug: sorted({r.format for r in d.resources}) for d in self.datasets}
         self.reference_date = quality_mod.reference_date(self.datasets)
         self.link_checks = linkcheck.load(content_dir)
         self.latest = sorted(self.datasets, key=lambda d: (d.last_modified[:10], d.slug), reverse=True)[:HOME_LATEST]
@@ -176,13 +178,25 @@ def _paginate(items: list, per_page: int) -> list[list]:
 
 
 def _pager(base: str, number: int, count: int) -> dict[str, Any]:
+    """Page ``number`` of ``count``: the links a pager shows (first, last, two on each side, gaps as None).
+
+    Only that window is computed: listing every page on every page would be quadratic in the listing's
+    length (2,500 pages of datasets at data.gouv.fr's scale).
+    """
+
     def page_path(n: int) -> str:
         return base if n == 1 else f"{base}page/{n}/"
 
+    shown = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+    window: list[tuple[int, str] | None] = []
+    for n in shown:
+        if window and window[-1] is not None and n > window[-1][0] + 1:
+            window.append(None)  # a gap
+        window.append((n, page_path(n)))
     return {
         "number": number,
         "count": count,
-        "paths": [page_path(n) for n in range(1, count + 1)],
+        "window": window,
         "previous": page_path(number - 1) if number > 1 else None,
         "next": page_path(number + 1) if number < count else None,
     }
