@@ -21,7 +21,7 @@ CHILD = """
 import json, resource, sys, time
 from generator.validate import validate
 t = time.perf_counter()
-result = validate(sys.argv[1], jobs=int(sys.argv[2]) if sys.argv[2] != '0' else None)
+result = validate(sys.argv[1], jobs=int(sys.argv[2]) if sys.argv[2] != '0' else None, keep_data=False)
 elapsed = time.perf_counter() - t
 print(json.dumps({"seconds": elapsed, "files": len(result.entries), "problems": len(result.problems),
   "parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

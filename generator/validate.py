@@ -26,7 +26,7 @@ from typing import Any
 
 from . import schemas
 from .errors import Problem, UsageError
-from .integrity import check_portal
+from .integrity import check_portal, slim
 from .layout import SLUG_RE, Location, classify
 from .load import Document, Entry, display_path, gc_paused, read_document
 
@@ -65,8 +65,12 @@ def repo_root_of(content_dir: Path) -> Path:
     return content_dir.parent
 
 
-def validate(content_dir: Path, jobs: int | None = None) -> Validation:
-    """Validate the whole content folder; see the module docstring for the stages."""
+def validate(content_dir: Path, jobs: int | None = None, keep_data: bool = True) -> Validation:
+    """Validate the whole content folder; see the module docstring for the stages.
+
+    With ``keep_data=False`` the entries hold only what the cross-file rules read (:func:`integrity.slim`),
+    which is all ``portal validate`` needs; the build keeps whole documents to model them.
+    """
     content_dir = Path(content_dir)
     if not content_dir.is_dir():
         raise UsageError(f"no content folder at {content_dir} (pass --content DIR)")
@@ -82,7 +86,7 @@ def validate(content_dir: Path, jobs: int | None = None) -> Validation:
         else:
             work.append((abspath, shown, location))
     with gc_paused():
-        documents = _check_files(work, jobs)
+        documents = _check_files(work, jobs, keep_data)
     for (_, _, location), doc in zip(work, documents, strict=True):
         result.entries.append(Entry(location, doc))
         result.problems.extend(doc.problems)
@@ -174,18 +178,22 @@ def _where_hint(rel: str) -> str:
     return "see docs/content.md for where each kind of file goes (e.g. organizations/<org>/datasets/<slug>.yaml)"
 
 
-def _check_files(work: list[tuple[Path, str, Location]], jobs: int | None) -> list[Document]:
+def _check_files(work: list[tuple[Path, str, Location]], jobs: int | None, keep_data: bool) -> list[Document]:
+    items = [(abspath, file, location.schema, keep_data) for abspath, file, location in work]
     if jobs == 1 or len(work) < PARALLEL_THRESHOLD:
-        return [check_file(abspath, file, location.schema) for abspath, file, location in work]
+        return [_check_file_star(item) for item in items]
     jobs = jobs or os.cpu_count() or 1
     chunk = max(1, min(500, len(work) // (jobs * 8)))
     with ProcessPoolExecutor(jobs, initializer=gc.disable) as pool:  # see load.gc_paused
-        return list(pool.map(_check_file_star, work, chunksize=chunk))
+        return list(pool.map(_check_file_star, items, chunksize=chunk))
 
 
-def _check_file_star(item: tuple[Path, str, Location]) -> Document:
-    abspath, file, location = item
-    return check_file(abspath, file, location.schema)
+def _check_file_star(item: tuple[Path, str, str, bool]) -> Document:
+    abspath, file, kind, keep_data = item
+    doc = check_file(abspath, file, kind)
+    if not keep_data:
+        doc.data = slim(kind, doc.data) if not doc.problems else None
+    return doc
 
 
 def check_file(abspath: Path, file: str, kind: str) -> Document:

@@ -35,3 +35,10 @@ def test_invalid_case(portal: Path, case: Path) -> None:
     found = sorted(f"{p.file}:{p.line}:{p.col}:{p.code}" for p in problems)
     assert found == expected, "\n".join(p.as_text() for p in problems)
     assert all(p.message for p in problems)
+
+
+@pytest.mark.parametrize("case", _cases("invalid"), ids=lambda p: p.name)
+def test_slim_documents_give_the_same_problems(portal: Path, case: Path) -> None:
+    """`portal validate` keeps only what the cross-file rules read: the problems must not change."""
+    overlay(portal, case)
+    assert validate(portal, keep_data=False).problems == validate(portal).problems

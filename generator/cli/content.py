@@ -21,7 +21,7 @@ from .common import CONTENT_OPTION, FORMAT_OPTION, fail
 def validate(content_dir: Path, fmt: str, jobs: int | None) -> None:
     """Check every content file and the portal as a whole; report every problem."""
     try:
-        result = run_validate(content_dir, jobs=jobs)
+        result = run_validate(content_dir, jobs=jobs, keep_data=False)
     except PortalError as exc:
         fail(exc)
     checked = len(result.entries) + len({p.file for p in result.problems})
