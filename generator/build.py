@@ -403,29 +403,45 @@ def _write_exports() -> int:
 
 
 def render_pages(renderer: Renderer, all_pages: list[Page], dest: Path, jobs: int | None) -> int:
-    """Write every page and every export file under ``dest``; returns how many export files.
+    """Write every page, every export file and the search index under ``dest``; returns the export files.
 
-    Small sites render in this process. Large ones render on a pool of forked workers: the exports run as
-    one task of the pool, started first, while the page shards keep the other cores busy (they are
-    independent outputs; run after the pages, the exports left every core but one idle).
+    Small sites render in this process, then are indexed. Large ones render on a pool of forked workers, in
+    an order that keeps every core busy: the exports run as one task of the pool, started first; the pages
+    search indexes (dataset pages) come next, so the search indexer (a separate process) starts on them
+    while the rest of the site renders.
     """
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(all_pages) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
         renderer.write(all_pages, dest)
-        return write_files(export.files(renderer.index, renderer.urls), dest)
+        exported = write_files(export.files(renderer.index, renderer.urls), dest)
+        search.index_site(dest, renderer.index)
+        return exported
     prerender_markdown(renderer.index, jobs)
+    indexed = [p for p in all_pages if p.template == search.INDEXED_TEMPLATE]
+    ordered = indexed + [p for p in all_pages if p.template != search.INDEXED_TEMPLATE]
     global _WORKER
-    _WORKER = (renderer, all_pages, dest)
-    size = max(200, len(all_pages) // (jobs * 8))
-    shards = [(i, min(i + size, len(all_pages))) for i in range(0, len(all_pages), size)]
+    _WORKER = (renderer, ordered, dest)
+    size = max(200, len(ordered) // (jobs * 8))
+    first = [(i, min(i + size, len(indexed))) for i in range(0, len(indexed), size)]
+    rest = [(i, min(i + size, len(ordered))) for i in range(len(indexed), len(ordered), size)]
+    indexing = None
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             exports = pool.apply_async(_write_exports)
-            for _ in pool.imap_unordered(_render_shard, shards):
+            for _ in pool.imap_unordered(_render_shard, first):
                 pass
-            return exports.get()
+            indexing = search.start(dest, renderer.index)
+            for _ in pool.imap_unordered(_render_shard, rest):
+                pass
+            exported = exports.get()
+        search.finish(indexing)
+        indexing = None
+        return exported
     finally:
         _WORKER = None
+        if indexing is not None:  # a page failed: stop the indexer before the temporary site is removed
+            indexing[0].kill()
+            indexing[0].wait()
 
 
 def copy_files(index: SiteIndex, theme_folder: Path | None, dest: Path) -> int:
@@ -494,7 +510,6 @@ def build(
     try:
         files = render_pages(Renderer(index, urls, theme_folder), all_pages, temp, jobs)
         files += copy_files(index, theme_folder, temp)
-        search.index_site(temp, index)
         _swap(temp, output)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
