@@ -19,6 +19,13 @@ CONTENT_OPTION = click.option(
     show_default=True,
     help="The content folder.",
 )
+REPO_OPTION = click.option(
+    "--repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="A folder inside the content repository.",
+)
 FORMAT_OPTION = click.option(
     "--format",
     "fmt",

@@ -19,7 +19,7 @@ import click
 from .. import edit
 from ..errors import ContentError, PortalError
 from . import main
-from .common import fail
+from .common import REPO_OPTION, fail
 
 ROLE = click.Choice(["editor", "admin"])
 LICENSES = [
@@ -69,13 +69,7 @@ def _refuse(exc: PortalError) -> None:
 def action(func: Callable[..., edit.Result]) -> Callable[..., None]:
     """A contributor command: ``--repo`` and ``--commit`` options, the workspace, errors and the report."""
 
-    @click.option(
-        "--repo",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=Path("."),
-        show_default=True,
-        help="A folder inside the content repository.",
-    )
+    @REPO_OPTION
     @click.option("--commit", "commit", is_flag=True, help="Make one git commit of the change.")
     @functools.wraps(func)
     def command(repo: Path, commit: bool, **kwargs: Any) -> None:

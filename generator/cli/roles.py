@@ -11,7 +11,7 @@ import click
 from ..errors import PortalError
 from ..policy import check
 from . import main
-from .common import CONTENT_OPTION, FORMAT_OPTION, fail
+from .common import CONTENT_OPTION, FORMAT_OPTION, REPO_OPTION, fail
 
 
 @main.command("check-roles")
@@ -26,13 +26,7 @@ from .common import CONTENT_OPTION, FORMAT_OPTION, fail
     help="ISO 8601 time at which signing keys must be valid (default: now, the time of the check).",
 )
 @click.option("--explain", is_flag=True, help="Show every decision, allowed ones too, one line each.")
-@click.option(
-    "--repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("."),
-    show_default=True,
-    help="A folder inside the content repository.",
-)
+@REPO_OPTION
 def check_roles(
     base: str,
     head: str,
