@@ -42,28 +42,25 @@ def main() -> None:
         )
     from generator import export
     from generator.build import SiteIndex, load_portal
-    from generator.export import api, feeds, sitemap, tables
     from generator.render import Urls
 
     portal, content_dir = load_portal(content)
     urls = Urls.make(portal.site.base_url, portal.site.languages)
     index = SiteIndex(portal, content_dir)
+    groups: dict[str, list] = {}
+    for unit in export.units(index, urls):  # site-wide files, then one unit per organization, dataset, reuse
+        groups.setdefault(unit.name.split("/")[0], []).append(unit)
     total = 0.0
-    for name, function in [
-        ("dcat", export.catalogs),
-        ("csv", tables.files),
-        ("api", api.files),
-        ("feeds", feeds.files),
-        ("sitemap", sitemap.files),
-    ]:
+    for name, group in groups.items():
         started = time.process_time()
         count = size = 0
-        for _path, data in function(index, urls):
-            count += 1
-            size += len(data)
+        for unit in group:
+            for _path, data in unit.make():
+                count += 1
+                size += len(data)
         elapsed = time.process_time() - started
         total += elapsed
-        print(f"{name:8} {elapsed:7.2f} s  {count:7} files  {size / 1e6:8.1f} MB")
+        print(f"{name:14} {len(group):6} units {elapsed:7.2f} s  {count:7} files  {size / 1e6:8.1f} MB")
     per = total / max(1, len(index.datasets)) * 1e3
     counts = f"{len(index.datasets)} datasets, {index.resource_count} resources"
     print(f"{'total':8} {total:7.2f} s  ({counts}: {per:.2f} ms per dataset)")

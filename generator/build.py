@@ -19,6 +19,8 @@ Guarantees:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -26,14 +28,14 @@ import subprocess
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from . import dashboard, export, linkcheck, markdown, search
+from . import cache, dashboard, export, keys, linkcheck, markdown, search
 from . import quality as quality_mod
 from .errors import ContentError, PortalError, UsageError
 from .layout import classify
@@ -67,9 +69,14 @@ class Page:
 
     path: str
     template: str
-    context: dict[str, Any] = field(default_factory=dict, compare=False)
+    context: dict[str, Any] | Callable[[], dict[str, Any]] = field(default_factory=dict, compare=False)
     language: str | None = None  # None: written once, at the root (resource redirects)
     translated: bool = True  # has a version in every language (for hreflang links)
+    key: Any = field(default=None, compare=False)  # what the page shows (generator.keys); None: always render
+
+    def values(self) -> dict[str, Any]:
+        """The template context (computed now when it is costly: dashboards, quality)."""
+        return self.context() if callable(self.context) else self.context
 
     def output(self, urls: Urls) -> str:
         rel = urls.prefix(self.language) + self.path
@@ -82,12 +89,25 @@ class BuildResult:
     pages: int
     files: int
     seconds: float
+    incremental: bool = False
+    rendered: int = 0  # pages rendered (all of them in a full build)
+    written: int = 0  # files written or replaced (a full build writes every file)
+    removed: int = 0  # files of the previous site deleted (an incremental build)
+
+
+def _data_files(content_dir: Path) -> list[str]:
+    """Content files that are not YAML but that pages show: metrics and link checks."""
+    found = []
+    for folder in ("metrics", "links"):
+        if (content_dir / folder).is_dir():
+            found += sorted(f"{folder}/{p.name}" for p in (content_dir / folder).iterdir() if p.is_file())
+    return found
 
 
 class SiteIndex:
     """Derived views of the portal, built once in O(n): who owns what, what uses what, public subsets."""
 
-    def __init__(self, portal: Portal, content_dir: Path):
+    def __init__(self, portal: Portal, content_dir: Path, digests: dict[str, bytes] | None = None):
         self.portal = portal
         self.site = portal.site
         self.content_dir = content_dir
@@ -129,11 +149,55 @@ class SiteIndex:
             key=lambda d: (-len(self.reuses_of_dataset[d.slug]), d.slug),
         )[:HOME_LATEST]
         self.images = self._images(content_dir)
+        self._digests(content_dir, digests or {})
         root = repo_root_of(content_dir)
         try:
             self.content_in_repo = content_dir.relative_to(root).as_posix()
         except ValueError:  # pragma: no cover - content outside its repository
             self.content_in_repo = "content"
+
+    def _digests(self, content_dir: Path, digests: dict[str, bytes]) -> None:
+        """Content digests for the keys of incremental builds (:mod:`generator.keys`), by file and folder."""
+        self.digests = dict(digests)
+        for rel in (*sorted(self.images.values()), *_data_files(content_dir)):
+            self.digests[rel] = cache.digest((content_dir / rel).read_bytes())
+        folders: dict[tuple[str, str], list[bytes]] = defaultdict(list)
+        everything = hashlib.blake2b(digest_size=16)
+        for rel in sorted(self.digests):
+            value = self.digests[rel]
+            everything.update(rel.encode() + b"\0" + value)
+            parts = rel.split("/", 2)
+            if len(parts) == 3 and parts[0] in ("organizations", "users"):
+                owner = ("organization" if parts[0] == "organizations" else "user", parts[1])
+                folders[owner].append(rel.encode() + b"\0" + value)
+        self.content_digest = everything.digest()
+        self.folders = {owner: cache.digest(b"".join(items)) for owner, items in folders.items()}
+        self.links_digest = cache.key_digest(
+            [(r, v) for r, v in sorted(self.digests.items()) if r.startswith("links/")]
+        )
+        self.metrics_digest = cache.key_digest(
+            [(r, v) for r, v in sorted(self.digests.items()) if r.startswith("metrics/")]
+        )
+
+    def file(self, path: str) -> tuple[str, bytes]:
+        """A content file as keys see it: its path and its digest."""
+        return (path, self.digests.get(path, b""))
+
+    def folder_digest(self, owner: tuple[str, str]) -> bytes:
+        return self.folders.get(owner, b"")
+
+    def owner_key(self, owner: tuple[str, str]) -> tuple:
+        kind, slug = owner
+        path = f"organizations/{slug}/organization.yaml" if kind == "organization" else f"users/{slug}.yaml"
+        return (self.file(path), self.images.get(owner))
+
+    def user_name(self, username: str) -> str | None:
+        user = self.portal.users.get(username)
+        return user.name if user is not None else None
+
+    @functools.cached_property
+    def dashboard_reference_date(self) -> Any:
+        return dashboard.reference_date(self)
 
     @staticmethod
     def _images(content_dir: Path) -> dict[tuple[str, str], str]:
@@ -202,20 +266,24 @@ def _pager(base: str, number: int, count: int) -> dict[str, Any]:
     }
 
 
-def _listing(base: str, template: str, items: list, key: str, per_page: int, extra: dict) -> Iterator[Page]:
+def _listing(base: str, template: str, items: list, key: str, per_page: int, extra: dict, page_key) -> Iterator[Page]:
+    """The pages of a paginated listing; ``page_key(chunk, pager)`` is the key of one page."""
     chunks = _paginate(items, per_page)
     for number, chunk in enumerate(chunks, start=1):
         path = base if number == 1 else f"{base}page/{number}/"
-        yield Page(path, template, {**extra, key: chunk, "pager": _pager(base, number, len(chunks))})
+        pager = _pager(base, number, len(chunks))
+        yield Page(path, template, {**extra, key: chunk, "pager": pager}, key=page_key(chunk, pager))
 
 
 def home_pages(index: SiteIndex) -> Iterator[Page]:
-    yield Page("", "home.html", {"page_kind": "home"})
-    yield Page("404.html", "404.html", {"page_kind": "404"})
+    yield Page("", "home.html", {"page_kind": "home"}, key=index.content_digest)
+    yield Page("404.html", "404.html", {"page_kind": "404"}, key=())
 
 
 def organization_pages(index: SiteIndex) -> Iterator[Page]:
-    yield Page("organizations/", "organizations.html", {"organizations": index.organizations})
+    yield Page(
+        "organizations/", "organizations.html", {"organizations": index.organizations}, key=keys.organizations(index)
+    )
     for org in index.organizations:
         owner = ("organization", org.slug)
         base = f"organizations/{org.slug}/"
@@ -225,21 +293,65 @@ def organization_pages(index: SiteIndex) -> Iterator[Page]:
             "discussions": index.discussions_of.get(owner, []),
             "dataset_count": len(index.datasets_of.get(owner, [])),
         }
-        yield from _listing(base, "organization.html", index.datasets_of.get(owner, []), "datasets", PER_PAGE, extra)
-        yield Page(f"{base}dashboard/", "dashboard.html", {"org": org, **dashboard.organization_dashboard(index, org)})
-    yield Page("dashboard/", "site-dashboard.html", dashboard.site_dashboard(index))
+
+        def page_key(chunk: list, pager: dict, org: Organization = org) -> Any:
+            return keys.organization(index, org, chunk, pager)
+
+        yield from _listing(
+            base, "organization.html", index.datasets_of.get(owner, []), "datasets", PER_PAGE, extra, page_key
+        )
+        yield Page(
+            f"{base}dashboard/",
+            "dashboard.html",
+            functools.partial(_organization_dashboard, index, org),
+            key=keys.organization_scope(index, org),
+        )
+    yield Page(
+        "dashboard/",
+        "site-dashboard.html",
+        functools.partial(dashboard.site_dashboard, index),
+        key=index.content_digest,
+    )
+
+
+def _organization_dashboard(index: SiteIndex, org: Organization) -> dict[str, Any]:
+    return {"org": org, **dashboard.organization_dashboard(index, org)}
 
 
 def dataset_pages(index: SiteIndex, datasets: list[Dataset] | None = None) -> Iterator[Page]:
-    yield from _listing("datasets/", "datasets.html", index.datasets, "datasets", PER_PAGE, {})
+    total = len(index.datasets)
+    yield from _listing(
+        "datasets/",
+        "datasets.html",
+        index.datasets,
+        "datasets",
+        PER_PAGE,
+        {},
+        lambda chunk, pager: keys.listing(index, chunk, total, pager),
+    )
     for dataset in index.datasets if datasets is None else datasets:
         yield from dataset_detail_pages(index, dataset)
 
 
 def dataset_detail_pages(index: SiteIndex, dataset: Dataset) -> Iterator[Page]:
     base = f"datasets/{dataset.slug}/"
+    count = -(-len(dataset.resources) // RESOURCES_PER_PAGE)
+    yield Page(
+        base, "dataset.html", functools.partial(_dataset_context, index, dataset), key=keys.dataset(index, dataset)
+    )
+    if count > 1:
+        part = keys.dataset_part(index, dataset)
+        chunks = _paginate(_grouped(dataset), RESOURCES_PER_PAGE)
+        for number, chunk in enumerate(chunks, start=1):
+            path = f"{base}resources/" if number == 1 else f"{base}resources/page/{number}/"
+            pager = _pager(f"{base}resources/", number, len(chunks))
+            yield Page(path, "resources.html", {"dataset": dataset, "resources": chunk, "pager": pager}, key=part)
+
+
+def _dataset_context(index: SiteIndex, dataset: Dataset) -> dict[str, Any]:
+    base = f"datasets/{dataset.slug}/"
     chunks = _paginate(_grouped(dataset), RESOURCES_PER_PAGE)
-    context = {
+    return {
         "dataset": dataset,
         "resources": chunks[0],
         "resource_pager": _pager(f"{base}resources/", 1, len(chunks)) if len(chunks) > 1 else None,
@@ -248,12 +360,6 @@ def dataset_detail_pages(index: SiteIndex, dataset: Dataset) -> Iterator[Page]:
         "discussions": index.discussions_about.get(("dataset", dataset.slug), []),
         "edit_url": index.edit_url(dataset.path),
     }
-    yield Page(base, "dataset.html", context)
-    if len(chunks) > 1:
-        for number, chunk in enumerate(chunks, start=1):
-            path = f"{base}resources/" if number == 1 else f"{base}resources/page/{number}/"
-            pager = _pager(f"{base}resources/", number, len(chunks))
-            yield Page(path, "resources.html", {"dataset": dataset, "resources": chunk, "pager": pager})
 
 
 _TYPE_ORDER = {t: i for i, t in enumerate(["main", "api", "documentation", "update", "code", "other"])}
@@ -266,6 +372,7 @@ def _grouped(dataset: Dataset) -> list:
 
 def redirect_pages(index: SiteIndex, datasets: list[Dataset] | None = None) -> Iterator[Page]:
     for dataset in index.datasets if datasets is None else datasets:
+        part = keys.dataset_part(index, dataset)
         for resource in dataset.resources:
             yield Page(
                 f"datasets/r/{resource.id}/",
@@ -273,16 +380,29 @@ def redirect_pages(index: SiteIndex, datasets: list[Dataset] | None = None) -> I
                 {"resource": resource, "dataset": dataset},
                 language=None,
                 translated=False,
+                key=part,
             )
 
 
 def reuse_pages(index: SiteIndex) -> Iterator[Page]:
-    yield from _listing("reuses/", "reuses.html", index.reuses, "reuses", PER_PAGE, {})
+    total = len(index.reuses)
+    yield from _listing(
+        "reuses/",
+        "reuses.html",
+        index.reuses,
+        "reuses",
+        PER_PAGE,
+        {},
+        lambda chunk, pager: keys.reuse_listing(index, chunk, total, pager),
+    )
     for reuse in index.reuses:
         datasets = [index.portal.datasets[s] for s in reuse.datasets if s in index.public_slugs]
         discussions = index.discussions_about.get(("reuse", reuse.slug), [])
         yield Page(
-            f"reuses/{reuse.slug}/", "reuse.html", {"reuse": reuse, "datasets": datasets, "discussions": discussions}
+            f"reuses/{reuse.slug}/",
+            "reuse.html",
+            {"reuse": reuse, "datasets": datasets, "discussions": discussions},
+            key=keys.reuse(index, reuse, datasets, discussions),
         )
 
 
@@ -298,6 +418,7 @@ def user_pages(index: SiteIndex) -> Iterator[Page]:
                 "datasets": index.datasets_of.get(owner, []),
                 "reuses": index.reuses_of.get(owner, []),
             },
+            key=keys.user(index, username),
         )
 
 
@@ -310,7 +431,9 @@ def pages(index: SiteIndex) -> list[Page]:
     translated = [page for function in PAGE_FUNCTIONS for page in function(index)]
     languages = index.site.languages
     # a page's translations sit next to each other: a worker renders its Markdown once (markdown's cache)
-    return neutral + [Page(p.path, p.template, p.context, lang, p.translated) for p in translated for lang in languages]
+    return neutral + [
+        Page(p.path, p.template, p.context, lang, p.translated, p.key) for p in translated for lang in languages
+    ]
 
 
 # --- rendering ----------------------------------------------------------------------------------------------
@@ -337,30 +460,80 @@ class Renderer:
         env = self.environment(page.language or self.urls.languages[0])
         try:
             template = env.get_template(page.template)
-            return template.render(page.context, page=page)
+            return template.render(page.values(), page=page)
         except jinja2.TemplateError as exc:
             where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
             raise BuildError(f"cannot render {page.path or '/'} with {page.template}: {where}{exc}") from exc
 
-    def write(self, pages_to_write: list[Page], dest: Path) -> None:
-        made: set[Path] = set()
+    def write(self, pages_to_write: list[Page], sink: Sink) -> None:
         for page in pages_to_write:
-            target = dest / page.output(self.urls)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            target.write_text(self.render(page), encoding="utf-8")
+            sink.put(page.output(self.urls), self.render(page).encode("utf-8"))
 
 
-_WORKER: tuple[Renderer, list[Page], Path] | None = None  # set in the parent before forking the pool
+class Sink:
+    """Where rendered files go: a new site folder, or (incremental builds) a staging folder.
+
+    With ``live`` set, a file whose bytes equal the live site's file is not written at all, and the paths of
+    the files written are kept in ``written``: that list is what the commit moves into the live site.
+    """
+
+    def __init__(self, dest: Path, live: Path | None = None):
+        self.dest = dest
+        self.live = live
+        self.written: list[str] = []
+        self.count = 0
+        self._made: set[Path] = set()
+
+    def put(self, rel: str, data: bytes) -> None:
+        if self.live is not None:
+            try:
+                if (self.live / rel).read_bytes() == data:
+                    return
+            except OSError:
+                pass
+            self.written.append(rel)
+        target = self.dest / rel
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        target.write_bytes(data)
+        self.count += 1
+
+    def take(self) -> tuple[int, list[str]]:
+        """What was written since the last call (a pool task's result)."""
+        done = (self.count, self.written)
+        self.count, self.written = 0, []
+        return done
 
 
-def _render_shard(shard: tuple[int, int]) -> int:
+# set in the parent before forking the pool: the renderer, the pages, the export units, the sink
+_WORKER: tuple[Renderer, list[Page], list[export.Unit], Sink] | None = None
+
+
+def _render_shard(shard: tuple[int, int]) -> tuple[int, list[str]]:
     assert _WORKER is not None
-    renderer, all_pages, dest = _WORKER
+    renderer, all_pages, _, sink = _WORKER
     start, stop = shard
-    renderer.write(all_pages[start:stop], dest)
-    return stop - start
+    renderer.write(all_pages[start:stop], sink)
+    return sink.take()
+
+
+def _export_shard(shard: tuple[int, int]) -> tuple[int, list[str], dict[str, list[str]]]:
+    assert _WORKER is not None
+    _, _, units, sink = _WORKER
+    made = make_units(units[shard[0] : shard[1]], sink)
+    return (*sink.take(), made)
+
+
+def make_units(units: list[export.Unit], sink: Sink) -> dict[str, list[str]]:
+    """Make export units into ``sink``; returns the files of each unit (the state keeps them)."""
+    made: dict[str, list[str]] = {}
+    for unit in units:
+        paths = made[unit.name] = []
+        for rel, data in unit.make():
+            sink.put(rel, data)
+            paths.append(rel)
+    return made
 
 
 def markdown_texts(index: SiteIndex) -> list[str]:
@@ -396,47 +569,73 @@ def prerender_markdown(index: SiteIndex, jobs: int) -> None:
             markdown.remember(shard, rendered)
 
 
-def _write_exports() -> int:
-    assert _WORKER is not None
-    renderer, _, dest = _WORKER
-    return write_files(export.files(renderer.index, renderer.urls), dest)
+@dataclass
+class Rendered:
+    """What :func:`render_pages` wrote: counts, the paths (incremental builds) and each unit's files."""
+
+    count: int = 0
+    written: list[str] = field(default_factory=list)
+    units: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, count: int, written: list[str], units: dict[str, list[str]] | None = None) -> None:
+        self.count += count
+        self.written += written
+        self.units.update(units or {})
 
 
-def render_pages(renderer: Renderer, all_pages: list[Page], dest: Path, jobs: int | None) -> int:
-    """Write every page, every export file and the search index under ``dest``; returns the export files.
+def render_pages(
+    renderer: Renderer,
+    all_pages: list[Page],
+    units: list[export.Unit],
+    sink: Sink,
+    jobs: int | None,
+    search_site: Path | None = None,
+) -> Rendered:
+    """Write pages and export units into ``sink``; with ``search_site``, index the search there too.
 
-    Small sites render in this process, then are indexed. Large ones render on a pool of forked workers, in
-    an order that keeps every core busy: the exports run as one task of the pool, started first; the pages
-    search indexes (dataset pages) come next, so the search indexer (a separate process) starts on them
-    while the rest of the site renders.
+    Small jobs run in this process. Large ones run on a pool of forked workers, in an order that keeps every
+    core busy: the export units come first (the site-wide ones are the longest tasks); the pages the search
+    indexes (dataset pages) come next, so the search indexer (a separate process) starts on them while the
+    rest of the site renders.
     """
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(all_pages) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        renderer.write(all_pages, dest)
-        exported = write_files(export.files(renderer.index, renderer.urls), dest)
-        search.index_site(dest, renderer.index)
-        return exported
-    prerender_markdown(renderer.index, jobs)
+    done = Rendered()
+    work = len(all_pages) + 10 * len(units)
+    if jobs == 1 or work < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        renderer.write(all_pages, sink)
+        made = make_units(units, sink)
+        done.add(*sink.take(), made)
+        if search_site is not None:
+            search.index_site(search_site, renderer.index)
+        return done
+    if len(all_pages) >= PARALLEL_THRESHOLD:
+        prerender_markdown(renderer.index, jobs)
     indexed = [p for p in all_pages if p.template == search.INDEXED_TEMPLATE]
     ordered = indexed + [p for p in all_pages if p.template != search.INDEXED_TEMPLATE]
     global _WORKER
-    _WORKER = (renderer, ordered, dest)
+    _WORKER = (renderer, ordered, units, sink)
     size = max(200, len(ordered) // (jobs * 8))
     first = [(i, min(i + size, len(indexed))) for i in range(0, len(indexed), size)]
     rest = [(i, min(i + size, len(ordered))) for i in range(len(indexed), len(ordered), size)]
+    sites = sum(1 for u in units if u.name.startswith("site/"))  # units are listed site-wide ones first
+    unit_size = max(50, (len(units) - sites) // (jobs * 4))
+    unit_shards = [(i, i + 1) for i in range(sites)]
+    unit_shards += [(i, min(i + unit_size, len(units))) for i in range(sites, len(units), unit_size)]
     indexing = None
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            exports = pool.apply_async(_write_exports)
-            for _ in pool.imap_unordered(_render_shard, first):
-                pass
-            indexing = search.start(dest, renderer.index)
-            for _ in pool.imap_unordered(_render_shard, rest):
-                pass
-            exported = exports.get()
+            exports = [pool.apply_async(_export_shard, (shard,)) for shard in unit_shards]
+            for result in pool.imap_unordered(_render_shard, first):
+                done.add(*result)
+            if search_site is not None:
+                indexing = search.start(search_site, renderer.index)
+            for result in pool.imap_unordered(_render_shard, rest):
+                done.add(*result)
+            for result in exports:
+                done.add(*result.get())
         search.finish(indexing)
         indexing = None
-        return exported
+        return done
     finally:
         _WORKER = None
         if indexing is not None:  # a page failed: stop the indexer before the temporary site is removed
@@ -444,47 +643,272 @@ def render_pages(renderer: Renderer, all_pages: list[Page], dest: Path, jobs: in
             indexing[0].wait()
 
 
-def copy_files(index: SiteIndex, theme_folder: Path | None, dest: Path) -> int:
-    """Static files of the stock theme (overridden by the portal's theme), logos and avatars."""
-    copied = 0
+def static_files(index: SiteIndex, theme_folder: Path | None) -> dict[str, Path]:
+    """Static files of the stock theme (overridden by the portal's theme), logos and avatars: output -> source."""
+    found: dict[str, Path] = {}
     static_sources = [default_theme() / "static"]
     if theme_folder is not None:
         static_sources.append(theme_folder / "static")
     for source in static_sources:
         if source.is_dir():
             for path in sorted(p for p in source.rglob("*") if p.is_file()):
-                target = dest / "static" / path.relative_to(source)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-                copied += 1
+                found["static/" + path.relative_to(source).as_posix()] = path
     for rel in sorted(index.images.values()):
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(index.content_dir / rel, target)
-        copied += 1
-    return copied
+        found[rel] = index.content_dir / rel
+    return found
+
+
+def copy_files(files: dict[str, Path], sink: Sink) -> dict[str, bytes]:
+    """Copy the static files into ``sink``; returns each one's digest (the state keeps them)."""
+    digests = {}
+    for rel, source in files.items():
+        data = source.read_bytes()
+        digests[rel] = cache.digest(data)
+        sink.put(rel, data)
+    return digests
 
 
 # --- the pipeline -------------------------------------------------------------------------------------------
 
 
-def write_files(outputs: Iterator[tuple[str, bytes]], dest: Path) -> int:
-    """Write ``(relative path, bytes)`` pairs under ``dest`` (the exports); returns how many."""
-    count = 0
-    for relative, data in outputs:
-        target = dest / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        count += 1
-    return count
-
-
-def load_portal(content_dir: Path, jobs: int | None = None) -> tuple[Portal, Path]:
+def load_portal(
+    content_dir: Path, jobs: int | None = None, files: cache.FileCache | None = None
+) -> tuple[Portal, Path]:
     """Validate and model the content; raise :class:`ContentError` with every problem when it is broken."""
-    result = validate(content_dir, jobs=jobs)
+    portal, content_dir, _ = _load(content_dir, jobs, files)
+    return portal, content_dir
+
+
+def _load(content_dir: Path, jobs: int | None, files: cache.FileCache | None) -> tuple[Portal, Path, dict[str, bytes]]:
+    result = validate(content_dir, jobs=jobs, cache=files)
+    if files is not None:
+        files.save()
     if not result.ok:
         raise InvalidContent(result.problems, len(result.entries) + len({p.file for p in result.problems}))
-    return Portal.from_entries(result.entries), result.content_dir
+    digests = {e.location.path: e.doc.digest for e in result.entries if e.doc is not None}
+    return Portal.from_entries(result.entries), result.content_dir, digests
+
+
+class Builder:
+    """Builds one content folder into one output folder, again and again, redoing only what changed.
+
+    ``portal build`` makes one per run (the caches come from ``.portal-cache/``); ``portal serve`` keeps one
+    for its whole session, so its caches stay in memory between rebuilds.
+    """
+
+    def __init__(self, content_dir: Path, output: Path, base_url: str | None = None, jobs: int | None = None):
+        self.content_dir = Path(content_dir)
+        self.output = Path(output).absolute()
+        self.base_url = base_url
+        self.jobs = jobs
+        self.files: cache.FileCache | None = None
+        self.state: cache.BuildState | None = None
+
+    def build(self, full: bool = False) -> BuildResult:
+        """Build the site (see the module docstring for the guarantees); ``full`` ignores the build state."""
+        started = time.perf_counter()
+        if not self.content_dir.is_dir():
+            raise UsageError(f"no content folder at {self.content_dir} (pass --content DIR)")
+        if self.files is None:
+            self.files = cache.FileCache.load(self.content_dir)
+        portal, content_dir, digests = _load(self.content_dir, self.jobs, self.files)
+        urls = Urls.make(self.base_url or portal.site.base_url, portal.site.languages)
+        theme_folder = content_dir / portal.site.theme if portal.site.theme else None
+        if theme_folder is not None and not theme_folder.is_dir():
+            raise UsageError(f"the theme folder {portal.site.theme!r} named in site.yaml does not exist")
+        output = self.output
+        if output == content_dir or content_dir.is_relative_to(output):
+            raise UsageError(f"the output folder {output} would replace the content")
+        index = SiteIndex(portal, content_dir, digests)
+        all_pages = pages(index)
+        units = export.units(index, urls)
+        globals_key = cache.key_digest(
+            keys.global_key(
+                cache.generator_fingerprint(),
+                cache.tree_digest(theme_folder) if theme_folder is not None else b"",
+                portal.site,
+                urls.base_url,
+                urls.languages,
+            )
+        )
+        renderer = Renderer(index, urls, theme_folder)
+        statics = static_files(index, theme_folder)
+        state = None if full else (self.state or cache.BuildState.load(content_dir, output))
+        if state is not None and not output.is_dir():
+            state = None
+        self.state = None  # until this build is through
+        if state is None:
+            result, state = self._full(renderer, all_pages, units, statics, globals_key)
+        else:
+            result, state = self._incremental(renderer, all_pages, units, statics, globals_key, state)
+        self.state = state
+        result.seconds = time.perf_counter() - started
+        return result
+
+    # --- a full build: a new folder, swapped in -------------------------------------------------------------
+
+    def _full(self, renderer: Renderer, all_pages: list[Page], units: list, statics: dict, globals_key: bytes):
+        output, content_dir = self.output, renderer.index.content_dir
+        output.parent.mkdir(parents=True, exist_ok=True)
+        cache.BuildState.forget(content_dir, output)
+        temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
+        try:
+            sink = Sink(temp)
+            done = render_pages(renderer, all_pages, units, sink, self.jobs, search_site=temp)
+            static = copy_files(statics, sink)
+            _swap(temp, output)
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+        state = cache.BuildState(
+            globals=globals_key,
+            pages=_page_keys(all_pages, renderer.urls),
+            units={u.name: (cache.key_digest(u.key), done.units[u.name]) for u in units},
+            static=static,
+            search=_search_key(renderer.index, all_pages, renderer.urls),
+        )
+        state.save(content_dir, output)
+        files = done.count + len(static)
+        return BuildResult(output, len(all_pages), files, 0.0, False, len(all_pages), files, 0), state
+
+    # --- an incremental build: changed files staged, then moved into the live folder ------------------------
+
+    def _incremental(
+        self,
+        renderer: Renderer,
+        all_pages: list[Page],
+        units: list,
+        statics: dict,
+        globals_key: bytes,
+        state: cache.BuildState,
+    ):
+        output, urls, content_dir = self.output, renderer.urls, renderer.index.content_dir
+        same = state.globals == globals_key
+        page_keys = _page_keys(all_pages, urls)
+        changed = [p for p in all_pages if not same or state.pages.get(p.output(urls)) != page_keys[p.output(urls)]]
+        unit_keys = {u.name: cache.key_digest(u.key) for u in units}
+        redo = [
+            u for u in units if not same or u.name not in state.units or state.units[u.name][0] != unit_keys[u.name]
+        ]
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
+        try:
+            sink = Sink(staging, live=output)
+            done = render_pages(renderer, changed, redo, sink, self.jobs)
+            static = copy_files(
+                {rel: src for rel, src in statics.items() if not same or _static_changed(state, rel, src)}, sink
+            )
+            done.add(*sink.take())
+            new_units = {name: (unit_keys[name], state.units[name][1]) for name in unit_keys if name in state.units}
+            new_units.update({name: (unit_keys[name], files) for name, files in done.units.items()})
+            keep = set(page_keys) | {f for _, files in new_units.values() for f in files} | set(statics)
+            before = set(state.pages) | {f for _, files in state.units.values() for f in files} | set(state.static)
+            removed = sorted(before - keep)
+            search_key = _search_key(renderer.index, all_pages, urls)
+            reindex = (
+                search_key != state.search or not same or any(_indexed(rel, urls) for rel in done.written + removed)
+            )
+            state.committing = True
+            state.save(content_dir, output)
+            _commit(staging, output, done.written, removed)
+            if reindex:
+                _reindex(renderer.index, output, staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        state = cache.BuildState(
+            globals=globals_key,
+            pages=page_keys,
+            units=new_units,
+            static={**state.static, **static},
+            search=search_key,
+        )
+        for rel in removed:
+            state.static.pop(rel, None)
+        state.save(content_dir, output)
+        rendered = len(changed)
+        return BuildResult(
+            output, len(all_pages), len(keep), 0.0, True, rendered, len(done.written), len(removed)
+        ), state
+
+
+def _page_keys(all_pages: list[Page], urls: Urls) -> dict[str, bytes]:
+    """Each page's output path -> the digest of its key (translations share the key of their page)."""
+    found: dict[str, bytes] = {}
+    memo: dict[tuple[int, str], bytes] = {}
+    for page in all_pages:
+        if page.key is None:  # no key: always rendered again
+            found[page.output(urls)] = os.urandom(16)
+            continue
+        ident = (id(page.key), page.path)
+        value = memo.get(ident)
+        if value is None:
+            value = memo[ident] = cache.key_digest((page.template, page.path, page.key))
+        found[page.output(urls)] = cache.key_digest((value, page.language))
+    return found
+
+
+def _static_changed(state: cache.BuildState, rel: str, source: Path) -> bool:
+    return state.static.get(rel) != cache.digest(source.read_bytes())
+
+
+def _search_key(index: SiteIndex, all_pages: list[Page], urls: Urls) -> bytes:
+    """What the search index depends on besides the dataset pages' bytes: which pages exist, the languages."""
+    return cache.key_digest((tuple(p.output(urls) for p in all_pages if p.template == search.INDEXED_TEMPLATE),))
+
+
+def _indexed(rel: str, urls: Urls) -> bool:
+    parts = rel.split("/")
+    if len(parts) == 4 and parts[0] in urls.languages[1:]:
+        parts = parts[1:]
+    return len(parts) == 3 and parts[0] == "datasets" and parts[2] == "index.html" and parts[1] != "r"
+
+
+def _commit(staging: Path, output: Path, written: list[str], removed: list[str]) -> None:
+    """Move the staged files into the live site (one rename each), then delete what the site no longer has."""
+    made: set[Path] = set()
+    for rel in written:
+        target = output / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        os.replace(staging / rel, target)
+    folders = set()
+    for rel in removed:
+        (output / rel).unlink(missing_ok=True)
+        folders.add((output / rel).parent)
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        while folder != output and folder.is_relative_to(output):
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
+
+
+def _reindex(index: SiteIndex, output: Path, staging: Path) -> None:
+    """Index the live site's dataset pages into ``staging``, then replace the changed bundle files."""
+    bundle = staging / "_search"
+    search.finish(search.start(output, index, bundle))
+    live = output / search.BUNDLE
+    new_files = (
+        {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()} if bundle.is_dir() else set()
+    )
+    old_files = {p.relative_to(live).as_posix() for p in live.rglob("*") if p.is_file()} if live.is_dir() else set()
+    changed = [
+        rel
+        for rel in sorted(new_files)
+        if not (live / rel).is_file() or (live / rel).read_bytes() != (bundle / rel).read_bytes()
+    ]
+    _commit(bundle, live, changed, sorted(old_files - new_files))
+
+
+def describe(result: BuildResult) -> str:
+    """One line saying what a build did."""
+    if not result.incremental:
+        return f"built {result.pages} pages ({result.files} files) in {result.output} in {result.seconds:.1f} s"
+    return (
+        f"rebuilt {result.output} in {result.seconds:.1f} s: {result.rendered} of {result.pages} pages rendered, "
+        f"{result.written} files written, {result.removed} removed"
+    )
 
 
 def build(
@@ -492,29 +916,10 @@ def build(
     output: Path,
     base_url: str | None = None,
     jobs: int | None = None,
+    full: bool = False,
 ) -> BuildResult:
-    """Build the site of ``content_dir`` into ``output`` (see the module docstring for the guarantees)."""
-    started = time.perf_counter()
-    portal, content_dir = load_portal(Path(content_dir), jobs)
-    urls = Urls.make(base_url or portal.site.base_url, portal.site.languages)
-    theme_folder = content_dir / portal.site.theme if portal.site.theme else None
-    if theme_folder is not None and not theme_folder.is_dir():
-        raise UsageError(f"the theme folder {portal.site.theme!r} named in site.yaml does not exist")
-    index = SiteIndex(portal, content_dir)
-    all_pages = pages(index)
-    output = Path(output).absolute()
-    if output == content_dir or content_dir.is_relative_to(output):
-        raise UsageError(f"the output folder {output} would replace the content")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
-    try:
-        files = render_pages(Renderer(index, urls, theme_folder), all_pages, temp, jobs)
-        files += copy_files(index, theme_folder, temp)
-        _swap(temp, output)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    return BuildResult(output, len(all_pages), len(all_pages) + files, time.perf_counter() - started)
+    """Build the site of ``content_dir`` into ``output``, incrementally when ``.portal-cache/`` allows it."""
+    return Builder(content_dir, output, base_url, jobs).build(full=full)
 
 
 def _swap(new: Path, output: Path) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from .cache import digest
 from .errors import Problem
 from .layout import Location
 
@@ -54,6 +55,7 @@ class Document:
     problems: list[Problem] = field(default_factory=list)
     implicit: dict[JsonPath, str] = field(default_factory=dict)  # plain scalar -> the YAML 1.1 type it got
     root: yaml.Node | None = field(default=None, repr=False)
+    digest: bytes = b""  # of the file's bytes (the build cache's key for what depends on this file)
 
     def problem(self, path: JsonPath, code: str, message: str, hint: str = "", key: bool = False) -> Problem:
         """A :class:`Problem` at the node of ``path`` in this document (its key when ``key``)."""
@@ -133,6 +135,7 @@ def read_document(abspath: Path, file: str) -> Document:
             )
             return doc
         raw = abspath.read_bytes()
+        doc.digest = digest(raw)
     except OSError as exc:
         doc.problems.append(Problem(file, 1, 1, "unreadable", f"cannot read the file: {exc.strerror}"))
         return doc

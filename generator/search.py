@@ -84,7 +84,7 @@ def index_site(site_dir: Path, index: Any) -> None:
     finish(start(site_dir, index))
 
 
-def start(site_dir: Path, index: Any) -> tuple[subprocess.Popen, Path] | None:
+def start(site_dir: Path, index: Any, bundle: Path | None = None) -> tuple[subprocess.Popen, Path] | None:
     """Start indexing the dataset pages already written under ``site_dir``; :func:`finish` waits for it.
 
     Pagefind runs as a separate process, so a build starts it as soon as the dataset pages are written and
@@ -94,29 +94,29 @@ def start(site_dir: Path, index: Any) -> tuple[subprocess.Popen, Path] | None:
     if binary is None:
         log.warning("pagefind is not installed: the site is built without its search index (pip install pagefind)")
         return None
+    bundle = bundle if bundle is not None else site_dir / BUNDLE
     command = [
         str(binary),
         "--site",
         str(site_dir),
-        "--output-subdir",
-        BUNDLE,
+        "--output-path",
+        str(bundle),
         "--glob",
         dataset_glob(index.site.languages),
         "--silent",
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    return process, site_dir
+    return process, bundle
 
 
 def finish(started: tuple[subprocess.Popen, Path] | None) -> None:
     """Wait for the indexing :func:`start` began, then make its output deterministic."""
     if started is None:
         return
-    process, site_dir = started
+    process, bundle = started
     out, err = process.communicate()
     if process.returncode != 0:
         raise SearchIndexError(f"pagefind failed ({process.returncode}): {(err or out).strip()}")
-    bundle = site_dir / BUNDLE
     for name in UNUSED:
         (bundle / name).unlink(missing_ok=True)
     canonicalize(bundle)

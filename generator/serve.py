@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import report
-from .build import build, default_theme
+from .build import Builder, default_theme, describe
 from .errors import ContentError, PortalError
 from .i18n import LOCALE_DIR
 
@@ -32,9 +32,9 @@ class _State:
         self.lock = threading.Lock()
 
 
-def _rebuild(content_dir: Path, output: Path, base_url: str, state: _State, log: Callable[[str], None]) -> None:
+def _rebuild(builder: Builder, state: _State, log: Callable[[str], None]) -> None:
     try:
-        result = build(content_dir, output, base_url=base_url)
+        result = builder.build()
     except ContentError as exc:
         log(report.render(exc.problems, "text", getattr(exc, "checked", 0)))
         return
@@ -43,7 +43,7 @@ def _rebuild(content_dir: Path, output: Path, base_url: str, state: _State, log:
         return
     with state.lock:
         state.generation += 1
-    log(f"built {result.pages} pages in {result.seconds:.1f} s")
+    log(describe(result))
 
 
 def _handler(output: Path, state: _State) -> type[http.server.SimpleHTTPRequestHandler]:
@@ -95,14 +95,15 @@ def serve(content_dir: Path, output: Path, port: int = 8000, log: Callable[[str]
     state = _State()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _handler(output.absolute(), state))
     base_url = f"http://127.0.0.1:{server.server_address[1]}/"
-    _rebuild(content_dir, output, base_url, state, log)
+    builder = Builder(content_dir, output, base_url=base_url)  # its caches stay in memory between rebuilds
+    _rebuild(builder, state, log)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     log(f"serving {output} on {base_url} (Ctrl+C to stop)")
     watched = [p for p in (content_dir, default_theme(), LOCALE_DIR) if p.exists()]
     try:
         for _changes in watchfiles.watch(*watched, debounce=300):
-            _rebuild(content_dir, output, base_url, state, log)
+            _rebuild(builder, state, log)
     except KeyboardInterrupt:
         pass
     finally:

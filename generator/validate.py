@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schemas
+from .cache import FileCache, stat_key
 from .errors import Problem, UsageError
 from .integrity import check_portal, slim
 from .layout import SLUG_RE, Location, classify
@@ -65,11 +66,15 @@ def repo_root_of(content_dir: Path) -> Path:
     return content_dir.parent
 
 
-def validate(content_dir: Path, jobs: int | None = None, keep_data: bool = True) -> Validation:
+def validate(
+    content_dir: Path, jobs: int | None = None, keep_data: bool = True, cache: FileCache | None = None
+) -> Validation:
     """Validate the whole content folder; see the module docstring for the stages.
 
     With ``keep_data=False`` the entries hold only what the cross-file rules read (:func:`integrity.slim`),
-    which is all ``portal validate`` needs; the build keeps whole documents to model them.
+    which is all ``portal validate`` needs; the build keeps whole documents to model them. With a ``cache``
+    (the build's), a file whose stat facts did not change since it was cached is not read again; the
+    cross-file rules always run on the whole portal.
     """
     content_dir = Path(content_dir)
     if not content_dir.is_dir():
@@ -86,7 +91,9 @@ def validate(content_dir: Path, jobs: int | None = None, keep_data: bool = True)
         else:
             work.append((abspath, shown, location))
     with gc_paused():
-        documents = _check_files(work, jobs, keep_data)
+        documents = (
+            _check_cached(work, jobs, keep_data, cache) if cache is not None else _check_files(work, jobs, keep_data)
+        )
     for (_, _, location), doc in zip(work, documents, strict=True):
         result.entries.append(Entry(location, doc))
         result.problems.extend(doc.problems)
@@ -186,6 +193,30 @@ def _check_files(work: list[tuple[Path, str, Location]], jobs: int | None, keep_
     chunk = max(1, min(500, len(work) // (jobs * 8)))
     with ProcessPoolExecutor(jobs, initializer=gc.disable) as pool:  # see load.gc_paused
         return list(pool.map(_check_file_star, items, chunksize=chunk))
+
+
+def _check_cached(
+    work: list[tuple[Path, str, Location]], jobs: int | None, keep_data: bool, cache: FileCache
+) -> list[Document]:
+    """Documents from ``cache`` where the file is unchanged; the others checked (and cached) anew."""
+    documents: list[Document | None] = []
+    missing: list[int] = []
+    keys = []
+    for number, (abspath, _, location) in enumerate(work):
+        try:
+            key = stat_key(os.stat(abspath))
+        except OSError:
+            key = None
+        keys.append(key)
+        found = cache.get(location.path, key) if key is not None else None
+        documents.append(found)
+        if found is None:
+            missing.append(number)
+    for number, doc in zip(missing, _check_files([work[n] for n in missing], jobs, keep_data), strict=True):
+        documents[number] = doc
+        if keys[number] is not None:
+            cache.put(work[number][2].path, keys[number], doc)
+    return documents  # type: ignore[return-value]
 
 
 def _check_file_star(item: tuple[Path, str, str, bool]) -> Document:

@@ -132,7 +132,8 @@ def test_a_failing_render_leaves_the_previous_site_untouched(portal: Path, tmp_p
     with pytest.raises(BuildError, match="dataset.html"):
         build(portal, out)
     assert files_of(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]  # no temporary folder left
+    # no temporary folder left (the build cache is not part of the site)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".portal-cache", "content", "site"]
 
 
 def test_cli_build(portal: Path, tmp_path: Path, runner) -> None:

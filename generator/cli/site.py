@@ -9,6 +9,7 @@ import click
 
 from .. import report
 from ..build import build as run_build
+from ..build import describe
 from ..errors import ContentError, PortalError
 from . import main
 from .common import CONTENT_OPTION, fail
@@ -41,15 +42,16 @@ def _report_content(exc: ContentError) -> None:
 @OUTPUT_OPTION
 @BASE_URL_OPTION
 @JOBS_OPTION
-def build(content_dir: Path, output: Path, base_url: str | None, jobs: int | None) -> None:
-    """Validate the content and render the static site."""
+@click.option("--full", is_flag=True, help="Render every page again, ignoring the build cache (.portal-cache/).")
+def build(content_dir: Path, output: Path, base_url: str | None, jobs: int | None, full: bool) -> None:
+    """Validate the content and render the static site (again only what changed, when it can)."""
     try:
-        result = run_build(content_dir, output, base_url=base_url, jobs=jobs)
+        result = run_build(content_dir, output, base_url=base_url, jobs=jobs, full=full)
     except ContentError as exc:
         _report_content(exc)
     except PortalError as exc:
         fail(exc)
-    click.echo(f"built {result.pages} pages ({result.files} files) in {result.output} in {result.seconds:.1f} s")
+    click.echo(describe(result))
 
 
 @main.command()

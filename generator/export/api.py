@@ -33,6 +33,7 @@ def dumps(data: Any) -> bytes:
 class Api:
     def __init__(self, index: Any, urls: Any):
         self.index = index
+        self.urls = urls
         self.base = urls.base_url
         self.api = urls.base_url + "api/"
 
@@ -216,19 +217,20 @@ class Api:
             yield f"api/{kind}/pages/{number}.json", dumps(page)
 
 
-def files(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
-    api = Api(index, urls)
-    yield "api/openapi.json", dumps(openapi(urls))
+def site_files(api: Api) -> Iterator[tuple[str, bytes]]:
+    """The description, the site and the paged listings (the items are :func:`item_file`)."""
+    index = api.index
+    yield "api/openapi.json", dumps(openapi(api.urls))
     yield "api/site.json", dumps(api.site())
     yield from api.listing("datasets", [api.dataset_summary(d) for d in index.datasets])
     yield from api.listing("organizations", [api.organization_summary(o) for o in index.organizations])
     yield from api.listing("reuses", [api.reuse_summary(r) for r in index.reuses])
-    for d in index.datasets:
-        yield f"api/datasets/{d.slug}.json", dumps(api.dataset(d))
-    for org in index.organizations:
-        yield f"api/organizations/{org.slug}.json", dumps(api.organization(org))
-    for reuse in index.reuses:
-        yield f"api/reuses/{reuse.slug}.json", dumps(api.reuse(reuse))
+
+
+def item_file(api: Api, kind: str, item: Any) -> tuple[str, bytes]:
+    """``api/{datasets,organizations,reuses}/<slug>.json``."""
+    make = {"datasets": api.dataset, "organizations": api.organization, "reuses": api.reuse}[kind]
+    return f"api/{kind}/{item.slug}.json", dumps(make(item))
 
 
 # --- the OpenAPI description ------------------------------------------------------------------------------

@@ -89,16 +89,22 @@ def feed(
     return "".join(parts).encode("utf-8")
 
 
-def files(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
+def site_files(index: Any, urls: Any, summaries: Summaries | None = None) -> Iterator[tuple[str, bytes]]:
     lang = index.site.languages[0]
-    summaries = Summaries()
+    summaries = summaries or Summaries()
     for kind in ("new", "updated"):
         path = f"feeds/{kind}-datasets.atom"
         title = f"{TITLES[kind].get(lang, TITLES[kind]['en'])} · {index.site.title}"
         yield path, feed(index, urls, kind, index.datasets, path, title, "datasets/", summaries)
-    for org in index.organizations:
-        datasets = index.datasets_of.get(("organization", org.slug), [])
-        for kind in ("new", "updated"):
-            path = f"organizations/{org.slug}/feeds/{kind}-datasets.atom"
-            title = f"{TITLES[kind].get(lang, TITLES[kind]['en'])} · {org.name}"
-            yield path, feed(index, urls, kind, datasets, path, title, f"organizations/{org.slug}/", summaries)
+
+
+def organization_files(
+    index: Any, urls: Any, org: Any, summaries: Summaries | None = None
+) -> Iterator[tuple[str, bytes]]:
+    lang = index.site.languages[0]
+    summaries = summaries or Summaries()
+    datasets = index.datasets_of.get(("organization", org.slug), [])
+    for kind in ("new", "updated"):
+        path = f"organizations/{org.slug}/feeds/{kind}-datasets.atom"
+        title = f"{TITLES[kind].get(lang, TITLES[kind]['en'])} · {org.name}"
+        yield path, feed(index, urls, kind, datasets, path, title, f"organizations/{org.slug}/", summaries)

@@ -220,21 +220,24 @@ def _tables(t: Tables, datasets: list[Dataset], reuses: list[Reuse], discussions
     }
 
 
-def files(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
-    """The five site-wide tables at the root; datasets, resources, reuses, discussions per organization."""
+def site_files(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
+    """The five site-wide tables at the root."""
     t = Tables(index, urls)
     discussions = sorted((d for ds in index.discussions_of.values() for d in ds), key=lambda d: d.id)
     site = _tables(t, index.datasets, index.reuses, discussions)
     site["organizations.csv"] = (ORGANIZATION_COLUMNS, (t.organization_row(o) for o in index.organizations))
     for name in sorted(site):
         yield name, to_csv(*site[name])
-    for org in index.organizations:
-        owner = ("organization", org.slug)
-        tables = _tables(
-            t,
-            index.datasets_of.get(owner, []),
-            index.reuses_of.get(owner, []),
-            sorted(index.discussions_of.get(owner, []), key=lambda d: d.id),
-        )
-        for name in sorted(tables):
-            yield f"organizations/{org.slug}/{name}", to_csv(*tables[name])
+
+
+def organization_files(index: Any, urls: Any, org: Any) -> Iterator[tuple[str, bytes]]:
+    """Datasets, resources, reuses and discussions of one organization, in its folder."""
+    owner = ("organization", org.slug)
+    tables = _tables(
+        Tables(index, urls),
+        index.datasets_of.get(owner, []),
+        index.reuses_of.get(owner, []),
+        sorted(index.discussions_of.get(owner, []), key=lambda d: d.id),
+    )
+    for name in sorted(tables):
+        yield f"organizations/{org.slug}/{name}", to_csv(*tables[name])

@@ -1,0 +1,210 @@
+"""The build cache (``.portal-cache/`` next to the content folder): what lets a rebuild redo only what changed.
+
+Two things are kept, both keyed by the *generator fingerprint* (a digest of the generator's code, schemas,
+stock theme and translations: a new version of portal, or a local edit to it, invalidates everything):
+
+* :class:`FileCache`: every YAML file already parsed and checked against its schema, by content-relative path,
+  with the ``stat`` facts it had (size, mtime, ctime, inode). A file whose facts are unchanged is not read
+  again. Like git's index, a file modified within :data:`RACY_SECONDS` of the cache being written is not
+  trusted (its timestamp could hide a second write in the same tick) and is parsed again.
+* The build state of one output folder (:class:`BuildState`): the key of every page and export unit written
+  there. A page whose key did not change is not rendered again; see :mod:`generator.build` for the keys.
+
+Both are pickles written atomically; a cache that cannot be read (another version, corrupted, truncated) is
+treated as absent: the build is then a full one, never a wrong one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .files import write_atomic
+
+CACHE_DIR = ".portal-cache"
+RACY_SECONDS = 2.0
+SHARDS = 32  # the file cache is split so that one edited file rewrites 1/32 of it
+
+
+def digest(data: bytes) -> bytes:
+    """The content digest used everywhere in the cache (BLAKE2b, 128 bits)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def key_digest(key: Any) -> bytes:
+    """The digest of a key made of tuples, strings, numbers, bytes and None (``repr`` is stable for those)."""
+    return digest(repr(key).encode("utf-8", "surrogatepass"))
+
+
+def tree_digest(folder: Path, skip: tuple[str, ...] = ("__pycache__",)) -> bytes:
+    """The digest of every file under ``folder`` (paths and bytes), in a stable order."""
+    h = hashlib.blake2b(digest_size=16)
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not (set(p.parts) & set(skip))):
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            h.update(digest(path.read_bytes()))
+    return h.digest()
+
+
+@functools.cache
+def generator_fingerprint() -> str:
+    """A digest of everything in the generator that shapes its output: code, schemas, stock theme, locales."""
+    from . import render, schemas
+
+    package = Path(__file__).resolve().parent
+    h = hashlib.blake2b(digest_size=16)
+    for folder in (package, schemas.schemas_dir(), render.themes_dir()):
+        h.update(tree_digest(folder))
+    return h.hexdigest()
+
+
+def cache_dir(content_dir: Path) -> Path:
+    return Path(content_dir).absolute().parent / CACHE_DIR
+
+
+def _read_pickle(path: Path) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+        return None
+
+
+def _write_pickle(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+StatKey = tuple[int, int, int, int]
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+class FileCache:
+    """Parsed documents of one content folder by relative path, with the stat facts they were read with."""
+
+    def __init__(self, folder: Path | None, content_dir: Path):
+        self.folder = folder
+        from .validate import repo_root_of  # the paths shown in cached problems depend on it
+
+        content_dir = Path(content_dir).absolute()
+        self.header = (generator_fingerprint(), str(content_dir), str(repo_root_of(content_dir)))
+        self.shards: list[dict[str, tuple[StatKey, Any]]] = [{} for _ in range(SHARDS)]
+        self.dirty: set[int] = set()
+        self.saved_at = 0.0
+        self.seen: set[str] = set()
+
+    @classmethod
+    def load(cls, content_dir: Path) -> FileCache:
+        cache = cls(cache_dir(content_dir) / "files", content_dir)
+        stored = _read_pickle(cache.folder / "header.pickle")
+        if not isinstance(stored, dict) or stored.get("header") != cache.header:
+            cache.dirty = set(range(SHARDS))
+            return cache
+        cache.saved_at = stored["saved_at"]
+        for number in range(SHARDS):
+            shard = _read_pickle(cache.folder / f"{number:02}.pickle")
+            if not isinstance(shard, dict):
+                cache.shards = [{} for _ in range(SHARDS)]
+                cache.dirty = set(range(SHARDS))
+                return cache
+            cache.shards[number] = shard
+        return cache
+
+    @staticmethod
+    def _shard(rel: str) -> int:
+        return digest(rel.encode())[0] % SHARDS
+
+    def get(self, rel: str, key: StatKey) -> Any:
+        """The document cached for ``rel`` if the file still has the stat facts it had, else None."""
+        self.seen.add(rel)
+        found = self.shards[self._shard(rel)].get(rel)
+        if found is None or found[0] != key:
+            return None
+        if key[1] / 1e9 >= self.saved_at - RACY_SECONDS:  # racily clean: it may have changed since
+            return None
+        return found[1]
+
+    def put(self, rel: str, key: StatKey, document: Any) -> None:
+        number = self._shard(rel)
+        self.shards[number][rel] = (key, document)
+        self.dirty.add(number)
+
+    def save(self) -> None:
+        """Drop files not seen in this run, write the shards that changed, then the header (last)."""
+        if self.folder is None:
+            return
+        for number, shard in enumerate(self.shards):
+            gone = [rel for rel in shard if rel not in self.seen]
+            for rel in gone:
+                del shard[rel]
+            if gone:
+                self.dirty.add(number)
+        if not self.dirty:
+            return
+        header = self.folder / "header.pickle"
+        header.unlink(missing_ok=True)  # a crash between shards leaves no header: the cache is then ignored
+        for number in sorted(self.dirty):
+            _write_pickle(self.folder / f"{number:02}.pickle", self.shards[number])
+        _write_pickle(header, {"header": self.header, "saved_at": time.time()})
+        self.dirty = set()
+
+
+@dataclass
+class BuildState:
+    """What the last build wrote into one output folder, and the keys it was written from.
+
+    ``pages`` maps each page's output path to its key digest; ``units`` maps each export unit (a group of
+    export files made together) to its key digest and the files it wrote; ``static`` maps each copied file
+    to its source digest; ``search`` is the key of the search index. ``committing`` is set while a
+    rebuild moves files into place: a state found with it set means a rebuild was interrupted there, and the
+    next build is a full one.
+    """
+
+    fingerprint: str = ""
+    output: str = ""
+    output_inode: int = 0
+    globals: bytes = b""
+    pages: dict[str, bytes] = field(default_factory=dict)
+    units: dict[str, tuple[bytes, list[str]]] = field(default_factory=dict)
+    static: dict[str, bytes] = field(default_factory=dict)
+    search: bytes = b""
+    search_files: list[str] = field(default_factory=list)
+    committing: bool = False
+
+    @staticmethod
+    def path(content_dir: Path, output: Path) -> Path:
+        name = digest(str(Path(output).absolute()).encode()).hex()[:16]
+        return cache_dir(content_dir) / f"build-{name}.pickle"
+
+    @classmethod
+    def load(cls, content_dir: Path, output: Path) -> BuildState | None:
+        """The state of ``output`` when it is still the folder that build wrote, else None."""
+        state = _read_pickle(cls.path(content_dir, output))
+        if not isinstance(state, cls) or state.committing or state.fingerprint != generator_fingerprint():
+            return None
+        try:
+            inode = Path(output).stat().st_ino
+        except OSError:
+            return None
+        if state.output != str(Path(output).absolute()) or state.output_inode != inode:
+            return None
+        return state
+
+    def save(self, content_dir: Path, output: Path) -> None:
+        self.fingerprint = generator_fingerprint()
+        self.output = str(Path(output).absolute())
+        self.output_inode = Path(output).stat().st_ino
+        _write_pickle(self.path(content_dir, output), self)
+
+    @staticmethod
+    def forget(content_dir: Path, output: Path) -> None:
+        BuildState.path(content_dir, output).unlink(missing_ok=True)

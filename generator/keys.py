@@ -1,0 +1,154 @@
+"""What each output of the site depends on: the dependency table of incremental builds.
+
+Every page and every export unit gets a *key*: a small value (tuples of strings, digests and numbers) that
+changes whenever something the output shows changes. A rebuild renders again only the outputs whose key
+changed (:mod:`generator.build`); the test ``tests/test_incremental.py`` checks, for every kind of change,
+that this gives the very bytes a full build gives.
+
+Keys are built from the content digests the validation computed (one per file, see
+:class:`~generator.load.Document`), so they cost a few tuple operations per page, far less than a render.
+What is *not* in a page's key is what every page shares: the generator's own code, the theme, ``site.yaml``,
+the base URL and the languages. Those form the build's global key (:func:`global_key`); when it changes,
+every page is rendered again (and still only the files whose bytes changed are written).
+
+The table below follows the stock templates. A portal theme that shows more of the portal on a page than the
+stock one does (say, the member list on every dataset page) needs a full build (``portal build --full``) after
+the changes it shows: the keys cannot see what a custom template reads.
+
+* an **entity** (dataset, organization, user, reuse, discussion) is its file: path and content digest;
+* an **owner**, wherever it is shown (cards, headers, schema.org), is its file and its logo or avatar path;
+* a **dataset card** is the dataset, its owner and its number of reuses;
+* a **reuse card** is the reuse and its owner; a **discussion** is its file and its authors' names;
+* **quality** (dataset pages, API) depends on the reference date and the link checks file;
+* an **organization's folder** digest covers everything under ``organizations/<org>/``: dashboards and
+  per-organization exports depend on it, plus their members' names and the metrics files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Dataset, Discussion, Organization, Reuse
+
+Key = Any
+
+
+def global_key(fingerprint: str, theme_digest: bytes, site: Any, base_url: str, languages: Any) -> Key:
+    return (fingerprint, theme_digest, repr(site), base_url, tuple(languages))
+
+
+def dataset_card(index: Any, dataset: Dataset) -> Key:
+    return (
+        index.file(dataset.path),
+        index.owner_key(dataset.owner),
+        len(index.reuses_of_dataset.get(dataset.slug, ())),
+    )
+
+
+def reuse_card(index: Any, reuse: Reuse) -> Key:
+    return (index.file(reuse.path), index.owner_key(reuse.owner))
+
+
+def discussion(index: Any, item: Discussion) -> Key:
+    authors = [m.author for m in item.messages] + ([item.closed_by] if item.closed_by else [])
+    return (index.file(item.path), tuple(index.user_name(a) for a in authors))
+
+
+def quality(index: Any) -> Key:
+    return (str(index.reference_date), index.links_digest)
+
+
+def dataset(index: Any, item: Dataset) -> Key:
+    return (
+        dataset_card(index, item),
+        quality(index),
+        tuple(reuse_card(index, r) for r in index.reuses_of_dataset.get(item.slug, ())),
+        tuple(discussion(index, d) for d in index.discussions_about.get(("dataset", item.slug), ())),
+    )
+
+
+def dataset_part(index: Any, item: Dataset) -> Key:
+    """Resource pages and redirects: the dataset file and its owner."""
+    return (index.file(item.path), index.owner_key(item.owner))
+
+
+def listing(index: Any, datasets: list[Dataset], total: int, pager: dict[str, Any]) -> Key:
+    return (total, pager["number"], pager["count"], tuple(dataset_card(index, d) for d in datasets))
+
+
+def reuse_listing(index: Any, reuses: list[Reuse], total: int, pager: dict[str, Any]) -> Key:
+    return (total, pager["number"], pager["count"], tuple(reuse_card(index, r) for r in reuses))
+
+
+def reuse(index: Any, item: Reuse, datasets: list[Dataset], discussions: list[Discussion]) -> Key:
+    return (
+        reuse_card(index, item),
+        tuple(dataset_card(index, d) for d in datasets),
+        tuple(discussion(index, d) for d in discussions),
+    )
+
+
+def organizations(index: Any) -> Key:
+    return tuple(
+        (
+            index.owner_key(("organization", org.slug)),
+            len(index.datasets_of.get(("organization", org.slug), ())),
+            len(index.reuses_of.get(("organization", org.slug), ())),
+        )
+        for org in index.organizations
+    )
+
+
+def organization(index: Any, org: Organization, datasets: list[Dataset], pager: dict[str, Any]) -> Key:
+    owner = ("organization", org.slug)
+    return (
+        index.owner_key(owner),
+        len(index.datasets_of.get(owner, ())),
+        pager["number"],
+        pager["count"],
+        tuple(dataset_card(index, d) for d in datasets),
+        tuple(reuse_card(index, r) for r in index.reuses_of.get(owner, ())),
+        tuple(index.file(d.path) for d in index.discussions_of.get(owner, ())),
+        tuple(index.user_name(m.user) for m in org.members),
+    )
+
+
+def organization_scope(index: Any, org: Organization) -> Key:
+    """Dashboards and per-organization exports: the whole folder, and what it shows from outside it."""
+    owner = ("organization", org.slug)
+    datasets = index.datasets_of.get(owner, ())
+    users = {m.user for m in org.members}
+    users.update(r.user for r in index.portal.requests if r.organization == org.slug)
+    users.update(r.handled_by for r in index.portal.requests if r.organization == org.slug and r.handled_by)
+    for item in index.discussions_of.get(owner, ()):
+        users.update(m.author for m in item.messages)
+    return (
+        index.folder_digest(owner),
+        index.owner_key(owner),
+        quality(index),
+        str(index.dashboard_reference_date),
+        index.metrics_digest,
+        tuple((u, index.user_name(u)) for u in sorted(users)),
+        tuple(index.file(r.path) for d in datasets for r in index.reuses_of_dataset.get(d.slug, ())),
+        tuple(d.slug in index.public_slugs for d in datasets),
+    )
+
+
+def user(index: Any, username: str) -> Key:
+    owner = ("user", username)
+    return (
+        index.owner_key(owner),
+        tuple((index.owner_key(("organization", org.slug)), role) for org, role in index.memberships.get(username, ())),
+        tuple(dataset_card(index, d) for d in index.datasets_of.get(owner, ())),
+        tuple(reuse_card(index, r) for r in index.reuses_of.get(owner, ())),
+    )
+
+
+def dataset_api(index: Any, item: Dataset) -> Key:
+    return dataset(index, item)
+
+
+def reuse_api(index: Any, item: Reuse) -> Key:
+    datasets = [index.portal.datasets[s] for s in item.datasets if s in index.public_slugs]
+    discussions = index.discussions_about.get(("reuse", item.slug), [])
+    return (reuse(index, item, datasets, discussions), quality(index))

@@ -1,0 +1,267 @@
+"""Incremental builds: after every kind of change, a rebuild gives the bytes a full build gives.
+
+Each case builds the example portal, changes the content (or the theme, or site.yaml), rebuilds the same
+output folder with the build cache, then builds a fresh folder with ``full=True`` and compares every file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from site_helpers import files_of
+
+from generator import cache
+from generator.build import build
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "content"
+MVL = "organizations/metropole-val-de-loire"
+LIGEO = "organizations/ligeo-mobilites"
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    content = tmp_path / "repo" / "content"
+    shutil.copytree(EXAMPLE, content)
+    return content
+
+
+def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def edit_dataset(c: Path) -> None:
+    _edit(c / MVL / "datasets/arbres-alignement.yaml", "title: Arbres", "title: Les arbres")
+
+
+def edit_dataset_description(c: Path) -> None:
+    _edit(c / MVL / "datasets/arbres-alignement.yaml", "Inventaire des", "Inventaire complet des")
+
+
+def add_dataset(c: Path) -> None:
+    text = (c / MVL / "datasets/arbres-alignement.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"id: [0-9a-f-]+", lambda m: m.group(0)[:-4] + "beef", text)
+    (c / MVL / "datasets/aaa-nouveau.yaml").write_text(text.replace("title: Arbres", "title: Nouveaux arbres", 1))
+
+
+def delete_dataset(c: Path) -> None:
+    for path in c.rglob("*.yaml"):  # reuses and discussions about it would no longer validate
+        if "parkings-disponibilite-temps-reel" in path.read_text(encoding="utf-8") and path.parent.name != "datasets":
+            path.unlink()
+    (c / MVL / "datasets/parkings-disponibilite-temps-reel.yaml").unlink()
+
+
+def move_dataset(c: Path) -> None:
+    source = c / MVL / "datasets/points-apport-volontaire.yaml"
+    source.rename(c / LIGEO / "datasets/points-apport-volontaire.yaml")
+
+
+def make_private(c: Path) -> None:
+    path = c / MVL / "datasets/budget-primitif-metropole.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "private: true\n", encoding="utf-8")
+    for other in c.rglob("*.yaml"):  # nothing may point at a private dataset
+        if other != path and "budget-primitif-metropole" in other.read_text(encoding="utf-8"):
+            other.unlink()
+
+
+def rename_organization(c: Path) -> None:
+    _edit(c / LIGEO / "organization.yaml", "name: ", "name: Réseau ")
+
+
+def rename_user(c: Path) -> None:
+    _edit(c / "users/alice-martin.yaml", "name: ", "name: Dr ")
+
+
+def add_reuse(c: Path) -> None:
+    source = next((c / LIGEO / "reuses").glob("*.yaml"))
+    text = source.read_text(encoding="utf-8")
+    text = re.sub(r"datasets:\n(  - .*\n)+", "datasets:\n  - arbres-alignement\n", text)
+    (c / LIGEO / "reuses/zz-carte.yaml").write_text(text, encoding="utf-8")
+
+
+def add_message(c: Path) -> None:
+    source = next((c / MVL / "discussions").glob("*.yaml"))
+    text = source.read_text(encoding="utf-8")
+    if "closed:" in text:
+        text = re.sub(r"\nclosed(_by)?: .*", "", text)
+    message = "  - author: alice-martin\n    posted: 2025-06-01T10:00:00+02:00\n    content: Merci.\n"
+    text = text.rstrip("\n") + "\n" + message
+    source.write_text(text, encoding="utf-8")
+
+
+def add_link_checks(c: Path) -> None:
+    (c / "links").mkdir(exist_ok=True)
+    (c / "links/checks.csv").write_text(
+        "url,checked,status,final_url,content_type,content_length,error\n", encoding="utf-8"
+    )
+
+
+def change_site(c: Path) -> None:
+    _edit(c / "site.yaml", "title: data.valdeloire", "title: data.loire")
+
+
+def add_theme(c: Path) -> None:
+    (c / "theme/static").mkdir(parents=True)
+    (c / "theme/static/extra.css").write_text("body { color: #111; }\n", encoding="utf-8")
+    (c / "theme/404.html").write_text(
+        '{% extends "default:404.html" %}{% block title %}Perdu{% endblock %}\n', encoding="utf-8"
+    )
+    _edit(c / "site.yaml", "branch: main", "branch: main\ntheme: theme")
+
+
+CHANGES: list[Callable[[Path], None]] = [
+    edit_dataset,
+    edit_dataset_description,
+    add_dataset,
+    delete_dataset,
+    move_dataset,
+    make_private,
+    rename_organization,
+    rename_user,
+    add_reuse,
+    add_message,
+    add_link_checks,
+    change_site,
+    add_theme,
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
+def test_incremental_build_equals_full_build(example: Path, tmp_path: Path, change) -> None:
+    site = tmp_path / "site"
+    first = build(example, site)
+    assert not first.incremental
+    change(example)
+    again = build(example, site)
+    assert again.incremental
+    assert again.written < first.files  # never the whole site for one change
+    full = build(example, tmp_path / "full", full=True)
+    assert not full.incremental
+    assert files_of(site) == files_of(tmp_path / "full")
+
+
+def test_then_a_theme_edit(example: Path, tmp_path: Path) -> None:
+    add_theme(example)
+    site = tmp_path / "site"
+    build(example, site)
+    _edit(example / "theme/404.html", "Perdu", "Introuvable")
+    (example / "theme/static/extra.css").unlink()
+    again = build(example, site)
+    assert again.incremental and again.removed == 1
+    build(example, tmp_path / "full", full=True)
+    assert files_of(site) == files_of(tmp_path / "full")
+    assert "Introuvable" in (site / "404.html").read_text(encoding="utf-8")
+
+
+def test_changes_in_a_row(example: Path, tmp_path: Path) -> None:
+    """Several rebuilds one after another, each from the state the previous one left."""
+    site = tmp_path / "site"
+    build(example, site)
+    for change in (edit_dataset, add_reuse, move_dataset, rename_user, delete_dataset):
+        change(example)
+        assert build(example, site).incremental
+    build(example, tmp_path / "full", full=True)
+    assert files_of(site) == files_of(tmp_path / "full")
+
+
+def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_no_change_renders_and_writes_nothing(example: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(example, site)
+    before = _stamps(site)
+    again = build(example, site)
+    assert (again.incremental, again.rendered, again.written, again.removed) == (True, 0, 0, 0)
+    assert _stamps(site) == before
+
+
+def test_one_edit_renders_its_pages_and_leaves_other_files_alone(example: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    first = build(example, site)
+    before, old = _stamps(site), files_of(site)
+    edit_dataset(example)
+    again = build(example, site)
+    # the dataset page in two languages, listings and organization pages that show its card, the home page,
+    # the dashboards: a few dozen pages of several hundred
+    assert 0 < again.rendered < first.pages // 4
+    after, new = _stamps(site), files_of(site)
+    changed = {rel for rel in new if new[rel] != old.get(rel)}
+    assert "datasets/arbres-alignement/index.html" in changed
+    assert "en/datasets/arbres-alignement/index.html" in changed
+    assert "api/datasets/arbres-alignement.json" in changed
+    for rel, stamp in after.items():  # unchanged bytes: the very same file, not rewritten
+        if rel not in changed:
+            assert stamp == before[rel], rel
+    assert len(changed) == again.written + sum(1 for rel in changed if rel.startswith("pagefind/"))
+
+
+def test_an_interrupted_commit_means_a_full_build(example: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(example, site)
+    state = cache.BuildState.load(example, site)
+    assert state is not None
+    state.committing = True
+    state.save(example, site)
+    edit_dataset(example)
+    assert not build(example, site).incremental
+    assert build(example, site).incremental
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete-output"])
+def test_a_damaged_cache_or_output_means_a_full_build(example: Path, tmp_path: Path, damage: str) -> None:
+    site = tmp_path / "site"
+    build(example, site)
+    state_file = cache.BuildState.path(example, site)
+    shard = next((cache.cache_dir(example) / "files").glob("0*.pickle"))
+    if damage == "truncate":
+        state_file.write_bytes(state_file.read_bytes()[:100])
+        shard.write_bytes(shard.read_bytes()[:50])
+    elif damage == "garbage":
+        state_file.write_bytes(b"not a pickle")
+        shard.write_bytes(b"\x80\x05garbage")
+    else:
+        shutil.rmtree(site)
+    edit_dataset(example)
+    result = build(example, site)
+    assert not result.incremental
+    build(example, tmp_path / "full", full=True)
+    assert files_of(site) == files_of(tmp_path / "full")
+
+
+def test_the_file_cache_notices_an_edit_that_keeps_the_size(example: Path, tmp_path: Path) -> None:
+    """Same size, new bytes: the stat facts (mtime, ctime) change, so the file is read again."""
+    site = tmp_path / "site"
+    build(example, site)
+    path = example / MVL / "datasets/arbres-alignement.yaml"
+    old_stat = path.stat()
+    _edit(path, "title: Arbres", "title: Arbrez")
+    os.utime(path, ns=(old_stat.st_atime_ns, old_stat.st_mtime_ns))  # even with the old mtime back
+    build(example, site)
+    assert "Arbrez" in (site / "datasets/arbres-alignement/index.html").read_text(encoding="utf-8")
+
+
+def test_invalid_content_leaves_site_and_state_alone(example: Path, tmp_path: Path) -> None:
+    from generator.errors import ContentError
+
+    site = tmp_path / "site"
+    build(example, site)
+    before = files_of(site)
+    path = example / MVL / "datasets/arbres-alignement.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "licence: x\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        build(example, site)
+    assert files_of(site) == before
+    _edit(path, "licence: x\n", "")
+    assert build(example, site).written == 0
