@@ -328,7 +328,10 @@ def portal_command() -> list[str]:
 
 
 def edit_one_dataset(content: Path) -> tuple[Path, str]:
-    path = min((content / "organizations").glob("*/datasets/*.yaml"))
+    """Append a word to the title of a typical dataset (the middle file: the first ones are the 3,000-resource
+    giants); returns the file and its original text, to restore."""
+    files = sorted((content / "organizations").glob("*/datasets/*.yaml"))
+    path = files[len(files) // 2]
     original = path.read_text(encoding="utf-8")
     path.write_text(re.sub(r"^title: (.*)$", r"title: \1 (modifié)", original, count=1, flags=re.M), encoding="utf-8")
     return path, original

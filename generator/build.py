@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -372,7 +373,6 @@ def _grouped(dataset: Dataset) -> list:
 
 def redirect_pages(index: SiteIndex, datasets: list[Dataset] | None = None) -> Iterator[Page]:
     for dataset in index.datasets if datasets is None else datasets:
-        part = keys.dataset_part(index, dataset)
         for resource in dataset.resources:
             yield Page(
                 f"datasets/r/{resource.id}/",
@@ -380,7 +380,7 @@ def redirect_pages(index: SiteIndex, datasets: list[Dataset] | None = None) -> I
                 {"resource": resource, "dataset": dataset},
                 language=None,
                 translated=False,
-                key=part,
+                key=keys.redirect(resource),
             )
 
 
@@ -442,11 +442,21 @@ def pages(index: SiteIndex) -> list[Page]:
 class Renderer:
     """Renders pages with one Jinja environment per language, created on first use."""
 
-    def __init__(self, index: SiteIndex, urls: Urls, theme_folder: Path | None):
+    def __init__(
+        self,
+        index: SiteIndex,
+        urls: Urls,
+        theme_folder: Path | None,
+        environments: dict[str, jinja2.Environment] | None = None,
+    ):
         self.index = index
         self.urls = urls
         self.theme_folder = theme_folder
-        self._envs: dict[str, jinja2.Environment] = {}
+        # a warm Builder passes the environments of its previous build (same theme, site and URLs): their
+        # compiled templates are reused, and Jinja reloads a template whose file changed
+        self._envs = environments if environments is not None else {}
+        for env in self._envs.values():
+            env.globals.update(site=index.site, index=index)
 
     def environment(self, language: str) -> jinja2.Environment:
         env = self._envs.get(language)
@@ -696,17 +706,30 @@ class Builder:
     for its whole session, so its caches stay in memory between rebuilds.
     """
 
-    def __init__(self, content_dir: Path, output: Path, base_url: str | None = None, jobs: int | None = None):
+    def __init__(
+        self,
+        content_dir: Path,
+        output: Path,
+        base_url: str | None = None,
+        jobs: int | None = None,
+        search_later: bool = False,
+    ):
         self.content_dir = Path(content_dir)
+        # serve's choice: after an incremental rebuild the pages are in place at once, and the search index
+        # follows in a background thread (Pagefind reads every dataset page: seconds on a large portal)
+        self.search_later = search_later
+        self._searching: threading.Thread | None = None
         self.output = Path(output).absolute()
         self.base_url = base_url
         self.jobs = jobs
         self.files: cache.FileCache | None = None
         self.state: cache.BuildState | None = None
+        self.environments: tuple[bytes, dict[str, jinja2.Environment]] | None = None  # by global key
 
     def build(self, full: bool = False) -> BuildResult:
         """Build the site (see the module docstring for the guarantees); ``full`` ignores the build state."""
         started = time.perf_counter()
+        self.wait_for_search()
         if not self.content_dir.is_dir():
             raise UsageError(f"no content folder at {self.content_dir} (pass --content DIR)")
         if self.files is None:
@@ -731,7 +754,9 @@ class Builder:
                 urls.languages,
             )
         )
-        renderer = Renderer(index, urls, theme_folder)
+        if self.environments is None or self.environments[0] != globals_key:
+            self.environments = (globals_key, {})
+        renderer = Renderer(index, urls, theme_folder, self.environments[1])
         statics = static_files(index, theme_folder)
         state = None if full else (self.state or cache.BuildState.load(content_dir, output))
         if state is not None and not output.is_dir():
@@ -744,6 +769,12 @@ class Builder:
         self.state = state
         result.seconds = time.perf_counter() - started
         return result
+
+    def wait_for_search(self) -> None:
+        """Wait for the search index a previous rebuild left updating in the background (``search_later``)."""
+        if self._searching is not None:
+            self._searching.join()
+            self._searching = None
 
     # --- a full build: a new folder, swapped in -------------------------------------------------------------
 
@@ -810,8 +841,11 @@ class Builder:
             state.committing = True
             state.save(content_dir, output)
             _commit(staging, output, done.written, removed)
-            if reindex:
-                _reindex(renderer.index, output, staging)
+            if reindex and self.search_later:
+                self._searching = threading.Thread(target=_reindex_logged, args=(renderer.index, output), daemon=True)
+                self._searching.start()
+            elif reindex:
+                _reindex(renderer.index, output)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         state = cache.BuildState(
@@ -884,9 +918,24 @@ def _commit(staging: Path, output: Path, written: list[str], removed: list[str])
             folder = folder.parent
 
 
-def _reindex(index: SiteIndex, output: Path, staging: Path) -> None:
-    """Index the live site's dataset pages into ``staging``, then replace the changed bundle files."""
-    bundle = staging / "_search"
+def _reindex(index: SiteIndex, output: Path) -> None:
+    """Index the live site's dataset pages into a staging folder, then replace the changed bundle files."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
+    try:
+        _index_into(index, output, staging / "bundle")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _reindex_logged(index: SiteIndex, output: Path) -> None:
+    """:func:`_reindex` in a background thread: a failure is logged (the next rebuild indexes again)."""
+    try:
+        _reindex(index, output)
+    except PortalError as exc:
+        search.log.error("the search index was not updated: %s", exc)
+
+
+def _index_into(index: SiteIndex, output: Path, bundle: Path) -> None:
     search.finish(search.start(output, index, bundle))
     live = output / search.BUNDLE
     new_files = (

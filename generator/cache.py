@@ -154,7 +154,8 @@ class FileCache:
         header.unlink(missing_ok=True)  # a crash between shards leaves no header: the cache is then ignored
         for number in sorted(self.dirty):
             _write_pickle(self.folder / f"{number:02}.pickle", self.shards[number])
-        _write_pickle(header, {"header": self.header, "saved_at": time.time()})
+        self.saved_at = time.time()
+        _write_pickle(header, {"header": self.header, "saved_at": self.saved_at})
         self.dirty = set()
 
 

@@ -68,8 +68,13 @@ def dataset(index: Any, item: Dataset) -> Key:
 
 
 def dataset_part(index: Any, item: Dataset) -> Key:
-    """Resource pages and redirects: the dataset file and its owner."""
+    """Resource pages: the dataset file and its owner."""
     return (index.file(item.path), index.owner_key(item.owner))
+
+
+def redirect(resource: Any) -> Key:
+    """A resource's redirect page shows the resource alone (its URL and title)."""
+    return repr(resource)
 
 
 def listing(index: Any, datasets: list[Dataset], total: int, pager: dict[str, Any]) -> Key:

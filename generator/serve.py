@@ -95,7 +95,9 @@ def serve(content_dir: Path, output: Path, port: int = 8000, log: Callable[[str]
     state = _State()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _handler(output.absolute(), state))
     base_url = f"http://127.0.0.1:{server.server_address[1]}/"
-    builder = Builder(content_dir, output, base_url=base_url)  # its caches stay in memory between rebuilds
+    # one builder for the session: its caches stay in memory between rebuilds; the search index of a rebuild
+    # is updated in the background, after the pages are in place
+    builder = Builder(content_dir, output, base_url=base_url, search_later=True)
     _rebuild(builder, state, log)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -16,7 +16,7 @@ import pytest
 from site_helpers import files_of
 
 from generator import cache
-from generator.build import build
+from generator.build import Builder, build
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 MVL = "organizations/metropole-val-de-loire"
@@ -168,6 +168,19 @@ def test_changes_in_a_row(example: Path, tmp_path: Path) -> None:
         assert build(example, site).incremental
     build(example, tmp_path / "full", full=True)
     assert files_of(site) == files_of(tmp_path / "full")
+
+
+def test_a_warm_builder_as_serve_keeps_it(example: Path, tmp_path: Path) -> None:
+    """One Builder for many rebuilds (portal serve): caches in memory, search index updated in the background."""
+    site = tmp_path / "site"
+    builder = Builder(example, site, search_later=True)
+    builder.build()
+    for change in (edit_dataset, rename_organization, add_dataset, add_theme, delete_dataset):
+        change(example)
+        assert builder.build().incremental
+        builder.wait_for_search()
+        build(example, tmp_path / "full", full=True)
+        assert files_of(site) == files_of(tmp_path / "full"), change.__name__
 
 
 def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
