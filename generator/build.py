@@ -150,6 +150,7 @@ class SiteIndex:
             key=lambda d: (-len(self.reuses_of_dataset[d.slug]), d.slug),
         )[:HOME_LATEST]
         self.images = self._images(content_dir)
+        self.memo: Callable[[str], cache.Memo] | None = None  # the build's memos (export.tables uses one)
         self._digests(content_dir, digests or {})
         root = repo_root_of(content_dir)
         try:
@@ -744,6 +745,7 @@ class Builder:
             raise UsageError(f"the output folder {output} would replace the content")
         index = SiteIndex(portal, content_dir, digests)
         all_pages = pages(index)
+        memo_folder = cache.BuildState.path(content_dir, self.output).with_suffix("")
         units = export.units(index, urls)
         globals_key = cache.key_digest(
             keys.global_key(
@@ -754,6 +756,7 @@ class Builder:
                 urls.languages,
             )
         )
+        index.memo = functools.partial(_memo, memo_folder, globals_key)
         if self.environments is None or self.environments[0] != globals_key:
             self.environments = (globals_key, {})
         renderer = Renderer(index, urls, theme_folder, self.environments[1])
@@ -862,6 +865,10 @@ class Builder:
         return BuildResult(
             output, len(all_pages), len(keep), 0.0, True, rendered, len(done.written), len(removed)
         ), state
+
+
+def _memo(folder: Path, header: bytes, name: str) -> cache.Memo:
+    return cache.Memo.load(folder / f"{name}.pickle", header)
 
 
 def _page_keys(all_pages: list[Page], urls: Urls) -> dict[str, bytes]:

@@ -159,6 +159,45 @@ class FileCache:
         self.dirty = set()
 
 
+class Memo:
+    """A persistent map ``name -> value``, each value kept with the digest of the key it was made from.
+
+    For parts of an export that are costly to make and that an edit rarely changes (the CSV rows of each
+    dataset: the site-wide tables are rebuilt from them). ``header`` ties the whole memo to what every value
+    also depends on (the build's global key); a memo with another header is empty.
+    """
+
+    def __init__(self, path: Path, header: bytes):
+        self.path = path
+        self.header = header
+        self.values: dict[str, tuple[bytes, Any]] = {}
+        self.seen: set[str] = set()
+        self.changed = False
+
+    @classmethod
+    def load(cls, path: Path, header: bytes) -> Memo:
+        memo = cls(path, header)
+        stored = _read_pickle(path)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == header and isinstance(stored[1], dict):
+            memo.values = stored[1]
+        return memo
+
+    def get(self, name: str, key: Any) -> Any:
+        self.seen.add(name)
+        found = self.values.get(name)
+        return found[1] if found is not None and found[0] == key_digest(key) else None
+
+    def put(self, name: str, key: Any, value: Any) -> None:
+        self.seen.add(name)
+        self.values[name] = (key_digest(key), value)
+        self.changed = True
+
+    def save(self) -> None:
+        """Write the values used in this run (others are dropped), when anything changed."""
+        if self.changed or set(self.values) != self.seen:
+            _write_pickle(self.path, (self.header, {n: v for n, v in self.values.items() if n in self.seen}))
+
+
 @dataclass
 class BuildState:
     """What the last build wrote into one output folder, and the keys it was written from.

@@ -157,3 +157,33 @@ def reuse_api(index: Any, item: Reuse) -> Key:
     datasets = [index.portal.datasets[s] for s in item.datasets if s in index.public_slugs]
     discussions = index.discussions_about.get(("reuse", item.slug), [])
     return (reuse(index, item, datasets, discussions), quality(index))
+
+
+def dataset_summary(index: Any, item: Dataset) -> Key:
+    """An API listing's line: the dataset, its owner and its quality score."""
+    return (index.file(item.path), index.owner_key(item.owner), quality(index))
+
+
+def organization_summary(index: Any, org: Organization) -> Key:
+    return (index.owner_key(("organization", org.slug)), len(index.datasets_of.get(("organization", org.slug), ())))
+
+
+def sitemap(index: Any) -> Key:
+    """Which pages exist, and the dates the sitemap gives them."""
+    return (
+        str(index.reference_date),
+        tuple((d.slug, d.owner, d.last_modified[:10]) for d in index.datasets),
+        tuple(o.slug for o in index.organizations),
+        tuple(r.slug for r in index.reuses),
+        tuple(sorted(index.portal.users)),
+    )
+
+
+def table_rows(index: Any, item: Dataset) -> Key:
+    """A dataset's lines in the CSV tables: the dataset, its owner, its quality, its discussions and reuses."""
+    return (
+        dataset_part(index, item),
+        quality(index),
+        len(index.discussions_about.get(("dataset", item.slug), ())),
+        len(index.reuses_of_dataset.get(item.slug, ())),
+    )

@@ -18,6 +18,7 @@ from harvest_helpers import Clock, _TextDates, add_harvester, datasets_of, serve
 
 pytest.importorskip("generator.export.dcat", reason="the DCAT export (generator/export/dcat.py) is not there yet")
 
+from generator import export  # noqa: E402
 from generator.cli import main  # noqa: E402
 from generator.harvest import run  # noqa: E402
 from generator.harvest.fetch import Fetcher  # noqa: E402
@@ -63,13 +64,15 @@ def comparable(data: dict) -> dict:
     return out
 
 
-def test_own_dcat_export_harvests_back_to_equal_datasets(tmp_path: Path, runner) -> None:
+@pytest.mark.parametrize("page", [None, 10], ids=["one-document", "paged"])
+def test_own_dcat_export_harvests_back_to_equal_datasets(tmp_path: Path, runner, monkeypatch, page) -> None:
+    """Every syntax of the export harvests back; paged (Hydra links between pages) as well as whole."""
+    if page is not None:
+        monkeypatch.setattr(export, "CATALOG_PAGE", page)
     content = tmp_path / "content"
     shutil.copytree(PROJECT / "content", content)
     for harvesters in content.glob("organizations/*/harvesters"):
         shutil.rmtree(harvesters)
-    result = runner.invoke(main, ["build", "--content", str(content), "--output", str(tmp_path / "site")])
-    assert result.exit_code == 0, result.output
     mirror = content / "organizations" / MIRROR
     mirror.mkdir()
     admin = next(p.stem for p in sorted((content / "users").glob("*.yaml")))
@@ -84,6 +87,11 @@ def test_own_dcat_export_harvests_back_to_equal_datasets(tmp_path: Path, runner)
             originals[path.stem] = data
     with serve() as server:
         server.roots["/site/"] = tmp_path / "site"
+        # built for the server's address: the pages of a paged catalogue link to each other by absolute URL
+        build = ["build", "--content", str(content), "--output", str(tmp_path / "site")]
+        result = runner.invoke(main, [*build, "--base-url", server.url("/site/")])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "site/catalog/2.ttl").is_file() == (page is not None)
         for fmt in ("ttl", "rdf", "jsonld"):
             add_harvester(content, MIRROR, f"export-{fmt}", backend="dcat", url=server.url(f"/site/catalog.{fmt}"))
             client = Fetcher(retries=0, sleep=lambda s: None)

@@ -9,13 +9,14 @@ resources, discussions, reuse links). The list of files and their URLs is in ``d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from .. import keys
 from . import api, dcat, feeds, sitemap, tables
-from .rdf import serialize_all
+from .rdf import FORMATS, serialize_all
 
 
 @dataclass(frozen=True)
@@ -27,52 +28,100 @@ class Unit:
     make: Callable[[], Iterator[tuple[str, bytes]]]
 
 
-def site_catalog(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
-    """``catalog.{ttl,rdf,jsonld}`` at the root."""
-    for fmt, data in serialize_all(dcat.CatalogWriter(index, urls).catalog(index.datasets)).items():
-        yield f"catalog.{fmt}", data
+CATALOG_PAGE = 500  # datasets per catalogue document: an edit rewrites one page, harvesters follow Hydra links
 
 
-def organization_catalog(index: Any, urls: Any, org: Any) -> Iterator[tuple[str, bytes]]:
-    """``organizations/<org>/catalog.{ttl,rdf,jsonld}``."""
-    datasets = index.datasets_of.get(("organization", org.slug), [])
-    for fmt, data in serialize_all(dcat.CatalogWriter(index, urls).catalog(datasets, org)).items():
-        yield f"organizations/{org.slug}/catalog.{fmt}", data
+def catalog_path(folder: str, number: int, fmt: str) -> str:
+    """``catalog.ttl`` for the first page (the catalogue's address), ``catalog/<n>.ttl`` for the others."""
+    return f"{folder}catalog.{fmt}" if number == 1 else f"{folder}catalog/{number}.{fmt}"
 
 
-def _api(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
-    return api.site_files(api.Api(index, urls))
+def catalog_page(index: Any, urls: Any, datasets: list, number: int, org: Any = None) -> Iterator[tuple[str, bytes]]:
+    """Page ``number`` of the catalogue of ``datasets`` (the site's, or ``org``'s), in every syntax."""
+    folder = "" if org is None else f"organizations/{org.slug}/"
+    count = max(1, -(-len(datasets) // CATALOG_PAGE))
+    chunk = datasets[(number - 1) * CATALOG_PAGE : number * CATALOG_PAGE]
+    nodes = dcat.CatalogWriter(index, urls).catalog(chunk, org, dated=datasets if number == 1 else [])
+    extra = {}
+    if count > 1:
+        for fmt in FORMATS:
+            url = functools.partial(_catalog_url, urls.base_url, folder, fmt)
+            extra[fmt] = [dcat.page_view(url, number, count, len(datasets))]
+    for fmt, data in serialize_all(nodes, extra=extra).items():
+        yield catalog_path(folder, number, fmt), data
 
 
-SITE_PARTS = {  # the site-wide files, in parts a pool can make in parallel
-    "catalog": site_catalog,
-    "tables": tables.site_files,
-    "feeds": feeds.site_files,
-    "api": _api,
-    "sitemap": sitemap.files,
-}
+def _catalog_url(base: str, folder: str, fmt: str, number: int) -> str:
+    return base + catalog_path(folder, number, fmt)
+
+
+def catalog(index: Any, urls: Any, datasets: list, org: Any = None) -> Iterator[tuple[str, bytes]]:
+    """Every page of a catalogue (one, up to :data:`CATALOG_PAGE` datasets)."""
+    for number in range(1, max(1, -(-len(datasets) // CATALOG_PAGE)) + 1):
+        yield from catalog_page(index, urls, datasets, number, org)
+
+
+def _catalog_units(index: Any, urls: Any) -> Iterator[Unit]:
+    datasets = index.datasets
+    count = max(1, -(-len(datasets) // CATALOG_PAGE))
+    dates = (
+        min((d.created[:10] for d in datasets), default=""),
+        max((d.last_modified[:10] for d in datasets), default=""),
+    )
+    for number in range(1, count + 1):
+        chunk = datasets[(number - 1) * CATALOG_PAGE : number * CATALOG_PAGE]
+        key = (len(datasets), dates if number == 1 else None, tuple(keys.dataset_part(index, d) for d in chunk))
+        yield Unit(f"site/catalog/{number}", key, _bind(catalog_page, index, urls, datasets, number))
+
+
+def _api_units(index: Any, urls: Any) -> Iterator[Unit]:
+    counts = (len(index.datasets), index.resource_count, len(index.organizations), len(index.reuses))
+    yield Unit("site/api", counts, lambda: api.site_files(api.Api(index, urls)))
+    item_key = {"datasets": keys.dataset_summary, "organizations": keys.organization_summary, "reuses": keys.reuse_card}
+    for kind in api.LISTED:
+        items = getattr(index, kind)
+        count = max(1, -(-len(items) // api.PAGE_SIZE))
+        for number in range(1, count + 1):
+            chunk = items[(number - 1) * api.PAGE_SIZE : number * api.PAGE_SIZE]
+            key = (len(items), tuple(item_key[kind](index, item) for item in chunk))
+            yield Unit(
+                f"site/api/{kind}/{number}",
+                key,
+                _bind(_listing_page, index, urls, kind, chunk, number, count, len(items)),
+            )
+
+
+def _listing_page(index: Any, urls: Any, kind: str, chunk: list, number: int, count: int, total: int):
+    maker = api.Api(index, urls)
+    yield maker.listing_page(kind, [maker.summary(kind, item) for item in chunk], number, count, total)
 
 
 def _organization(index: Any, urls: Any, org: Any) -> Iterator[tuple[str, bytes]]:
-    yield from organization_catalog(index, urls, org)
+    yield from catalog(index, urls, index.datasets_of.get(("organization", org.slug), []), org)
     yield from tables.organization_files(index, urls, org)
     yield from feeds.organization_files(index, urls, org)
     yield api.item_file(api.Api(index, urls), "organizations", org)
 
 
 def units(index: Any, urls: Any) -> list[Unit]:
-    """Every export unit: the site-wide files, then one unit per organization, dataset and reuse."""
-    found = [Unit(f"site/{name}", index.content_digest, _bind(part, index, urls)) for name, part in SITE_PARTS.items()]
+    """Every export unit: the site-wide ones first (the longest tasks), then one per organization, dataset, reuse.
+
+    The site-wide files are cut where their formats allow: the catalogue in pages, the API listings in their
+    pages, so that an edit makes again one page of each, not the whole.
+    """
+    found = [
+        *_catalog_units(index, urls),
+        Unit("site/tables", index.content_digest, _bind(tables.site_files, index, urls)),
+        Unit("site/feeds", index.content_digest, _bind(feeds.site_files, index, urls)),
+        Unit("site/sitemap", keys.sitemap(index), _bind(sitemap.files, index, urls)),
+        *_api_units(index, urls),
+    ]
     for org in index.organizations:
-        found.append(
-            Unit(
-                f"organizations/{org.slug}", keys.organization_scope(index, org), _bind(_organization, index, urls, org)
-            )
-        )
+        key = keys.organization_scope(index, org)
+        found.append(Unit(f"organizations/{org.slug}", key, _bind(_organization, index, urls, org)))
     for dataset in index.datasets:
-        found.append(
-            Unit(f"datasets/{dataset.slug}", keys.dataset_api(index, dataset), _item(index, urls, "datasets", dataset))
-        )
+        key = keys.dataset_api(index, dataset)
+        found.append(Unit(f"datasets/{dataset.slug}", key, _item(index, urls, "datasets", dataset)))
     for reuse in index.reuses:
         found.append(Unit(f"reuses/{reuse.slug}", keys.reuse_api(index, reuse), _item(index, urls, "reuses", reuse)))
     return found

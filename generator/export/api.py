@@ -202,29 +202,33 @@ class Api:
             },
         }
 
-    def listing(self, kind: str, summaries: list[dict[str, Any]]) -> Iterator[tuple[str, bytes]]:
-        chunks = [summaries[i : i + PAGE_SIZE] for i in range(0, len(summaries), PAGE_SIZE)] or [[]]
-        for number, chunk in enumerate(chunks, start=1):
-            page = {
-                "page": number,
-                "page_size": PAGE_SIZE,
-                "total": len(summaries),
-                "pages": len(chunks),
-                "previous": f"{self.api}{kind}/pages/{number - 1}.json" if number > 1 else None,
-                "next": f"{self.api}{kind}/pages/{number + 1}.json" if number < len(chunks) else None,
-                "data": chunk,
-            }
-            yield f"api/{kind}/pages/{number}.json", dumps(page)
+    def listing_page(
+        self, kind: str, chunk: list[dict[str, Any]], number: int, count: int, total: int
+    ) -> tuple[str, bytes]:
+        """Page ``number`` of ``count`` of a listing of ``total`` items; ``chunk`` holds its summaries."""
+        page = {
+            "page": number,
+            "page_size": PAGE_SIZE,
+            "total": total,
+            "pages": count,
+            "previous": f"{self.api}{kind}/pages/{number - 1}.json" if number > 1 else None,
+            "next": f"{self.api}{kind}/pages/{number + 1}.json" if number < count else None,
+            "data": chunk,
+        }
+        return f"api/{kind}/pages/{number}.json", dumps(page)
+
+    def summary(self, kind: str, item: Any) -> dict[str, Any]:
+        make = {"datasets": self.dataset_summary, "organizations": self.organization_summary}
+        return make.get(kind, self.reuse_summary)(item)
 
 
 def site_files(api: Api) -> Iterator[tuple[str, bytes]]:
-    """The description, the site and the paged listings (the items are :func:`item_file`)."""
-    index = api.index
+    """The description and the site (the listings are :meth:`Api.listing_page`, the items :func:`item_file`)."""
     yield "api/openapi.json", dumps(openapi(api.urls))
     yield "api/site.json", dumps(api.site())
-    yield from api.listing("datasets", [api.dataset_summary(d) for d in index.datasets])
-    yield from api.listing("organizations", [api.organization_summary(o) for o in index.organizations])
-    yield from api.listing("reuses", [api.reuse_summary(r) for r in index.reuses])
+
+
+LISTED = ("datasets", "organizations", "reuses")  # the SiteIndex attribute of each listing
 
 
 def item_file(api: Api, kind: str, item: Any) -> tuple[str, bytes]:

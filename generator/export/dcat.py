@@ -22,7 +22,7 @@ vocabulary labels carry every site language.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..model import Dataset, Organization, Resource
@@ -303,8 +303,16 @@ class CatalogWriter:
 
     # --- catalogues --------------------------------------------------------------------------------------
 
-    def catalog(self, datasets: list[Dataset], org: Organization | None = None) -> Iterator[Node]:
-        """The catalogue node, then every dataset's nodes (a generator: the site-wide one streams)."""
+    def catalog(
+        self, datasets: list[Dataset], org: Organization | None = None, dated: list[Dataset] | None = None
+    ) -> Iterator[Node]:
+        """The catalogue node, then every dataset's nodes (a generator: the site-wide one streams).
+
+        ``datasets`` are the ones this document describes (one page of a paged catalogue); the catalogue's
+        issued and modified dates come from ``dated`` (default: the same datasets; the first page of a paged
+        catalogue passes them all, the other pages none).
+        """
+        dated = datasets if dated is None else dated
         site = self.index.site
         out: list[Node] = []
         if org is None:
@@ -325,9 +333,9 @@ class CatalogWriter:
         node.add("foaf:homepage", homepage)
         for code in self.languages:
             node.add("dct:language", self.language(code, out))
-        if datasets:
-            node.add("dct:issued", literal_date(min(datasets, key=lambda d: d.created[:10]).created[:10]))
-            node.add("dct:modified", literal_date(max(datasets, key=lambda d: d.last_modified[:10]).last_modified[:10]))
+        if dated:
+            node.add("dct:issued", literal_date(min(dated, key=lambda d: d.created[:10]).created[:10]))
+            node.add("dct:modified", literal_date(max(dated, key=lambda d: d.last_modified[:10]).last_modified[:10]))
         for dataset in datasets:
             node.add("dcat:dataset", self.dataset_uri(dataset))
         if org is not None:
@@ -339,3 +347,16 @@ class CatalogWriter:
         yield from out
         for dataset in datasets:
             yield from self.dataset_nodes(dataset)
+
+
+def page_view(url: Callable[[int], str], number: int, count: int, total: int) -> Node:
+    """The Hydra view of page ``number`` of a paged catalogue (``url(n)``: page n's URL), as harvesters follow."""
+    node = Node(IRI(iri(url(number))), ["hydra:PartialCollectionView"])
+    node.add("hydra:first", IRI(iri(url(1))))
+    node.add("hydra:last", IRI(iri(url(count))))
+    if number > 1:
+        node.add("hydra:previous", IRI(iri(url(number - 1))))
+    if number < count:
+        node.add("hydra:next", IRI(iri(url(number + 1))))
+    node.add("hydra:totalItems", typed(str(total), "xsd:integer"))
+    return node

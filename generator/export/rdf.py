@@ -24,6 +24,7 @@ PREFIXES: dict[str, str] = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "hydra": "http://www.w3.org/ns/hydra/core#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
@@ -237,8 +238,13 @@ def serialize(nodes: Iterable[Node], fmt: str) -> bytes:
     return serialize_all(nodes, (fmt,))[fmt]
 
 
-def serialize_all(nodes: Iterable[Node], formats: Iterable[str] = tuple(FORMATS)) -> dict[str, bytes]:
-    """The documents of ``nodes`` in every format, in one pass over the nodes (a generator is fine)."""
+def serialize_all(
+    nodes: Iterable[Node], formats: Iterable[str] = tuple(FORMATS), extra: dict[str, list[Node]] | None = None
+) -> dict[str, bytes]:
+    """The documents of ``nodes`` in every format, in one pass over the nodes (a generator is fine).
+
+    ``extra`` adds nodes to one format's document only (a paged catalogue links pages of its own syntax).
+    """
     chosen = {fmt: FORMATS[fmt] for fmt in formats}
     parts: dict[str, list[str]] = {fmt: [f.header] for fmt, f in chosen.items()}
     first = True
@@ -246,4 +252,6 @@ def serialize_all(nodes: Iterable[Node], formats: Iterable[str] = tuple(FORMATS)
         for fmt, f in chosen.items():
             parts[fmt].append(f.node(node, first))
         first = False
+    for fmt, f in chosen.items():
+        parts[fmt] += [f.node(node, first) for node in (extra or {}).get(fmt, [])]
     return {fmt: "".join([*parts[fmt], f.footer]).encode("utf-8") for fmt, f in chosen.items()}

@@ -15,6 +15,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .. import keys
 from ..model import Dataset, Discussion, Organization, Reuse
 
 DATASET_COLUMNS = [
@@ -203,12 +204,15 @@ def neutralize(cell: Any) -> Any:
     return cell
 
 
-def to_csv(columns: list[str], rows: Iterable[list[Any]]) -> bytes:
+def rows_text(rows: Iterable[list[Any]]) -> str:
+    """CSV lines of ``rows``, every cell neutralized."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([neutralize(cell) for cell in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows([neutralize(c) for c in row] for row in rows)
+    return buffer.getvalue()
+
+
+def to_csv(columns: list[str], rows: Iterable[list[Any]]) -> bytes:
+    return (rows_text([columns]) + rows_text(rows)).encode("utf-8")
 
 
 def _tables(t: Tables, datasets: list[Dataset], reuses: list[Reuse], discussions: list[Discussion]) -> dict:
@@ -221,13 +225,38 @@ def _tables(t: Tables, datasets: list[Dataset], reuses: list[Reuse], discussions
 
 
 def site_files(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
-    """The five site-wide tables at the root."""
+    """The five site-wide tables at the root.
+
+    The lines of each dataset in ``datasets.csv`` and ``resources.csv`` (most of the bytes) are kept in the
+    build's memo (``index.memo``, when the build gives one) with the key of what they show: an incremental
+    build makes again only the lines of the datasets that changed.
+    """
     t = Tables(index, urls)
     discussions = sorted((d for ds in index.discussions_of.values() for d in ds), key=lambda d: d.id)
-    site = _tables(t, index.datasets, index.reuses, discussions)
+    site = _tables(t, [], index.reuses, discussions)
     site["organizations.csv"] = (ORGANIZATION_COLUMNS, (t.organization_row(o) for o in index.organizations))
+    memo = index.memo("csv-rows") if getattr(index, "memo", None) else None
+    texts = [_dataset_lines(t, d, memo) for d in index.datasets]
+    if memo is not None:
+        memo.save()
     for name in sorted(site):
-        yield name, to_csv(*site[name])
+        if name == "datasets.csv":
+            yield name, (rows_text([DATASET_COLUMNS]) + "".join(text[0] for text in texts)).encode("utf-8")
+        elif name == "resources.csv":
+            yield name, (rows_text([RESOURCE_COLUMNS]) + "".join(text[1] for text in texts)).encode("utf-8")
+        else:
+            yield name, to_csv(*site[name])
+
+
+def _dataset_lines(t: Tables, dataset: Dataset, memo: Any) -> tuple[str, str]:
+    """The line of ``dataset`` in datasets.csv and its lines in resources.csv, from the memo when unchanged."""
+    key = keys.table_rows(t.index, dataset) if memo is not None else None
+    found = memo.get(dataset.slug, key) if memo is not None else None
+    if found is None:
+        found = (rows_text([t.dataset_row(dataset)]), rows_text(t.resource_rows(dataset)))
+        if memo is not None:
+            memo.put(dataset.slug, key, found)
+    return found
 
 
 def organization_files(index: Any, urls: Any, org: Any) -> Iterator[tuple[str, bytes]]:
