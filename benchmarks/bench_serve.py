@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--profile", type=int, default=0)
     args = parser.parse_args()
-    builder = Builder(args.content, args.output, search_later=True)  # as portal serve makes it
+    builder = Builder(args.content, args.output, warm=True)  # as portal serve makes it
     started = time.perf_counter()
     first = builder.build()
     print(f"warm-up build: {time.perf_counter() - started:.2f} s (incremental: {first.incremental})", flush=True)

@@ -19,7 +19,9 @@ Guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -547,6 +549,21 @@ def make_units(units: list[export.Unit], sink: Sink) -> dict[str, list[str]]:
     return made
 
 
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Move every object of this process out of the garbage collector's reach while workers are forked.
+
+    A forked worker shares the parent's memory until it writes to it; the collector's full passes write to
+    every object it tracks, which would copy the whole portal (gigabytes at 50,000 datasets) into each
+    worker. Frozen objects are never traversed: the workers keep sharing them.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def markdown_texts(index: SiteIndex) -> list[str]:
     """Every Markdown text the site shows, once each, in a stable order."""
     texts: dict[str, None] = {index.site.description: None}
@@ -575,7 +592,7 @@ def prerender_markdown(index: SiteIndex, jobs: int) -> None:
     texts = markdown_texts(index)
     size = max(100, len(texts) // (jobs * 8))
     shards = [texts[i : i + size] for i in range(0, len(texts), size)]
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
         for shard, rendered in zip(shards, pool.map(_prerender_shard, shards), strict=True):
             markdown.remember(shard, rendered)
 
@@ -634,7 +651,7 @@ def render_pages(
     unit_shards += [(i, min(i + unit_size, len(units))) for i in range(sites, len(units), unit_size)]
     indexing = None
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
             exports = [pool.apply_async(_export_shard, (shard,)) for shard in unit_shards]
             for result in pool.imap_unordered(_render_shard, first):
                 done.add(*result)
@@ -713,12 +730,13 @@ class Builder:
         output: Path,
         base_url: str | None = None,
         jobs: int | None = None,
-        search_later: bool = False,
+        warm: bool = False,
     ):
         self.content_dir = Path(content_dir)
-        # serve's choice: after an incremental rebuild the pages are in place at once, and the search index
-        # follows in a background thread (Pagefind reads every dataset page: seconds on a large portal)
-        self.search_later = search_later
+        # warm (serve's choice): the parsed files stay in memory between rebuilds; after an incremental rebuild
+        # the pages are in place at once and the search index follows in a background thread (Pagefind reads
+        # every dataset page: seconds on a large portal). A one-shot build frees the parsed files instead.
+        self.warm = warm
         self._searching: threading.Thread | None = None
         self.output = Path(output).absolute()
         self.base_url = base_url
@@ -736,6 +754,8 @@ class Builder:
         if self.files is None:
             self.files = cache.FileCache.load(self.content_dir)
         portal, content_dir, digests = _load(self.content_dir, self.jobs, self.files)
+        if not self.warm:
+            self.files = None  # saved already; the model holds what the build needs
         urls = Urls.make(self.base_url or portal.site.base_url, portal.site.languages)
         theme_folder = content_dir / portal.site.theme if portal.site.theme else None
         if theme_folder is not None and not theme_folder.is_dir():
@@ -774,7 +794,7 @@ class Builder:
         return result
 
     def wait_for_search(self) -> None:
-        """Wait for the search index a previous rebuild left updating in the background (``search_later``)."""
+        """Wait for the search index a previous rebuild left updating in the background (``warm``)."""
         if self._searching is not None:
             self._searching.join()
             self._searching = None
@@ -844,7 +864,7 @@ class Builder:
             state.committing = True
             state.save(content_dir, output)
             _commit(staging, output, done.written, removed)
-            if reindex and self.search_later:
+            if reindex and self.warm:
                 self._searching = threading.Thread(target=_reindex_logged, args=(renderer.index, output), daemon=True)
                 self._searching.start()
             elif reindex:

@@ -97,7 +97,7 @@ def serve(content_dir: Path, output: Path, port: int = 8000, log: Callable[[str]
     base_url = f"http://127.0.0.1:{server.server_address[1]}/"
     # one builder for the session: its caches stay in memory between rebuilds; the search index of a rebuild
     # is updated in the background, after the pages are in place
-    builder = Builder(content_dir, output, base_url=base_url, search_later=True)
+    builder = Builder(content_dir, output, base_url=base_url, warm=True)
     _rebuild(builder, state, log)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -173,7 +173,7 @@ def test_changes_in_a_row(example: Path, tmp_path: Path) -> None:
 def test_a_warm_builder_as_serve_keeps_it(example: Path, tmp_path: Path) -> None:
     """One Builder for many rebuilds (portal serve): caches in memory, search index updated in the background."""
     site = tmp_path / "site"
-    builder = Builder(example, site, search_later=True)
+    builder = Builder(example, site, warm=True)
     builder.build()
     for change in (edit_dataset, rename_organization, add_dataset, add_theme, delete_dataset):
         change(example)
