@@ -451,8 +451,10 @@ class Renderer:
         urls: Urls,
         theme_folder: Path | None,
         environments: dict[str, jinja2.Environment] | None = None,
+        bytecode: Path | None = None,
     ):
         self.index = index
+        self.bytecode = bytecode
         self.urls = urls
         self.theme_folder = theme_folder
         # a warm Builder passes the environments of its previous build (same theme, site and URLs): their
@@ -464,7 +466,8 @@ class Renderer:
     def environment(self, language: str) -> jinja2.Environment:
         env = self._envs.get(language)
         if env is None:
-            env = make_environment(language, self.urls, self.theme_folder)
+            folder = self.bytecode / language if self.bytecode is not None else None
+            env = make_environment(language, self.urls, self.theme_folder, folder)
             env.globals.update(site=self.index.site, index=self.index)
             self._envs[language] = env
         return env
@@ -779,7 +782,8 @@ class Builder:
         index.memo = functools.partial(_memo, memo_folder, globals_key)
         if self.environments is None or self.environments[0] != globals_key:
             self.environments = (globals_key, {})
-        renderer = Renderer(index, urls, theme_folder, self.environments[1])
+        bytecode = cache.cache_dir(content_dir) / "templates" / cache.generator_fingerprint()[:16]
+        renderer = Renderer(index, urls, theme_folder, self.environments[1], bytecode)
         statics = static_files(index, theme_folder)
         state = None if full else (self.state or cache.BuildState.load(content_dir, output))
         if state is not None and not output.is_dir():

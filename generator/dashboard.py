@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 from markupsafe import Markup, escape
 
-from . import linkcheck, metrics
+from . import keys, linkcheck, metrics
 from . import quality as quality_mod
 from .model import Dataset, Discussion, Organization, as_date
 
@@ -125,8 +125,12 @@ class Responsiveness:
 
 
 def responsiveness(threads: Iterable[Thread]) -> Responsiveness:
-    asked = [t for t in threads if t.asked]
-    delays = [t.response_hours for t in asked if t.response_hours is not None]
+    return _responsiveness([t.response_hours for t in threads if t.asked])
+
+
+def _responsiveness(asked: list[float | None]) -> Responsiveness:
+    """From the response time of every discussion opened from outside (None: not answered)."""
+    delays = [hours for hours in asked if hours is not None]
     return Responsiveness(len(asked), len(delays), statistics.median(delays) if delays else None)
 
 
@@ -489,21 +493,38 @@ def _criterion_counts(anomalies: list[dict[str, Any]]) -> dict[str, int]:
     return {name: n for name, n in counts.items() if n}
 
 
+def _organization_summary(index: Any, org: Organization, memo: Any) -> tuple:
+    """What the site dashboard sums of one organization's dashboard; kept in the build's memo when it has one
+    (an organization's dashboard depends on what its key says: an edit elsewhere does not compute it again)."""
+    key = keys.organization_scope(index, org) if memo is not None else None
+    found = memo.get(org.slug, key) if memo is not None else None
+    if found is None:
+        context = organization_dashboard(index, org)
+        asked = [t.response_hours for t in context["threads"] if t.asked]
+        found = (context["totals"], context["anomaly_counts"], context["responsiveness"], asked)
+        if memo is not None:
+            memo.put(org.slug, key, found)
+    return found
+
+
 def site_dashboard(index: Any) -> dict[str, Any]:
     """Template context of the site-wide dashboard (all organizations summed)."""
     data = shared(index)
     rows = []
     anomaly_counts: dict[str, int] = defaultdict(int)
-    threads: list[Thread] = []
+    asked: list[float | None] = []
     summed: dict[str, int] = defaultdict(int)
+    memo = index.memo("dashboard-totals") if getattr(index, "memo", None) else None
     for org in index.organizations:
-        context = organization_dashboard(index, org)
-        rows.append({"org": org, "totals": context["totals"], "responsiveness": context["responsiveness"]})
-        for name, value in context["totals"].items():
+        totals, anomalies, answered, org_asked = _organization_summary(index, org, memo)
+        rows.append({"org": org, "totals": totals, "responsiveness": answered})
+        for name, value in totals.items():
             summed[name] += value
-        for name, value in context["anomaly_counts"].items():
+        for name, value in anomalies.items():
             anomaly_counts[name] += value
-        threads += context["threads"]
+        asked += org_asked
+    if memo is not None:
+        memo.save()
     bots = set(index.site.bots)
     order = [*quality_mod.CRITERIA, *LINK_ANOMALIES]
     return {
@@ -518,7 +539,7 @@ def site_dashboard(index: Any) -> dict[str, Any]:
         },
         "checked_at": max((c.checked_at for c in data.checks.values()), default=""),
         "anomaly_counts": {name: anomaly_counts[name] for name in order if anomaly_counts.get(name)},
-        "responsiveness": responsiveness(threads),
+        "responsiveness": _responsiveness(asked),
         "trends": trends(data.site_monthly, data.months, "chart-site"),
         "bar_chart": bar_chart,
         "checked": bool(data.checks),

@@ -140,9 +140,21 @@ class ConstantGettext(jinja2.ext.Extension):
         yield from window
 
 
-def make_environment(language: str, urls: Urls, theme_folder: Path | None = None) -> jinja2.Environment:
-    """The environment that renders every page of ``language``."""
+def make_environment(
+    language: str, urls: Urls, theme_folder: Path | None = None, bytecode: Path | None = None
+) -> jinja2.Environment:
+    """The environment that renders every page of ``language``.
+
+    ``bytecode`` is a folder where compiled templates are kept between runs (the build cache gives one per
+    generator version and language: translations are compiled in). Jinja checks each template's source
+    against the checksum stored with its code, so an edited template is compiled again.
+    """
+    cache = None
+    if bytecode is not None:
+        bytecode.mkdir(parents=True, exist_ok=True)
+        cache = jinja2.FileSystemBytecodeCache(str(bytecode))
     env = jinja2.Environment(
+        bytecode_cache=cache,
         loader=theme_loader(theme_folder),
         autoescape=True,
         extensions=["jinja2.ext.i18n", ConstantGettext],

@@ -28,7 +28,7 @@ class Unit:
     make: Callable[[], Iterator[tuple[str, bytes]]]
 
 
-CATALOG_PAGE = 500  # datasets per catalogue document: an edit rewrites one page, harvesters follow Hydra links
+CATALOG_PAGE = 100  # datasets per catalogue document: an edit rewrites one page, harvesters follow Hydra links
 
 
 def catalog_path(folder: str, number: int, fmt: str) -> str:
