@@ -137,6 +137,13 @@ class SiteIndex:
                 continue
             self.discussions_of[discussion.owner].append(discussion)
             self.discussions_about[(discussion.subject_type, discussion.subject)].append(discussion)
+        # by organization, in content order: dashboards and keys ask for one organization's (5,000 of them)
+        self.requests_of: dict[str, list] = defaultdict(list)
+        for request in portal.requests:
+            self.requests_of[request.organization].append(request)
+        self.harvesters_of: dict[str, list] = defaultdict(list)
+        for harvester in portal.harvesters:
+            self.harvesters_of[harvester.organization].append(harvester)
         self.memberships: dict[str, list[tuple[Organization, str]]] = defaultdict(list)
         for org in self.organizations:
             for member in org.members:
@@ -710,14 +717,16 @@ def load_portal(
     return portal, content_dir
 
 
-def _load(content_dir: Path, jobs: int | None, files: cache.FileCache | None) -> tuple[Portal, Path, dict[str, bytes]]:
+def _load(
+    content_dir: Path, jobs: int | None, files: cache.FileCache | None, models: dict | None = None
+) -> tuple[Portal, Path, dict[str, bytes]]:
     result = validate(content_dir, jobs=jobs, cache=files)
     if files is not None:
         files.save()
     if not result.ok:
         raise InvalidContent(result.problems, len(result.entries) + len({p.file for p in result.problems}))
     digests = {e.location.path: e.doc.digest for e in result.entries if e.doc is not None}
-    return Portal.from_entries(result.entries), result.content_dir, digests
+    return Portal.from_entries(result.entries, models), result.content_dir, digests
 
 
 class Builder:
@@ -745,6 +754,7 @@ class Builder:
         self.base_url = base_url
         self.jobs = jobs
         self.files: cache.FileCache | None = None
+        self.models: dict | None = {} if warm else None  # model objects by file (Portal.from_entries)
         self.state: cache.BuildState | None = None
         self.environments: tuple[bytes, dict[str, jinja2.Environment]] | None = None  # by global key
 
@@ -756,7 +766,7 @@ class Builder:
             raise UsageError(f"no content folder at {self.content_dir} (pass --content DIR)")
         if self.files is None:
             self.files = cache.FileCache.load(self.content_dir)
-        portal, content_dir, digests = _load(self.content_dir, self.jobs, self.files)
+        portal, content_dir, digests = _load(self.content_dir, self.jobs, self.files, self.models)
         if not self.warm:
             self.files = None  # saved already; the model holds what the build needs
         urls = Urls.make(self.base_url or portal.site.base_url, portal.site.languages)
@@ -786,8 +796,8 @@ class Builder:
         renderer = Renderer(index, urls, theme_folder, self.environments[1], bytecode)
         statics = static_files(index, theme_folder)
         state = None if full else (self.state or cache.BuildState.load(content_dir, output))
-        if state is not None and not output.is_dir():
-            state = None
+        if state is not None and (not output.is_dir() or output.stat().st_ino != state.output_inode):
+            state = None  # the folder was removed or replaced since (by another build, by hand)
         self.state = None  # until this build is through
         if state is None:
             result, state = self._full(renderer, all_pages, units, statics, globals_key)
@@ -896,7 +906,7 @@ def _memo(folder: Path, header: bytes, name: str) -> cache.Memo:
 
 
 def _page_keys(all_pages: list[Page], urls: Urls) -> dict[str, bytes]:
-    """Each page's output path -> the digest of its key (translations share the key of their page)."""
+    """Each page's output path -> the digest of its key (translations share the digest of their page)."""
     found: dict[str, bytes] = {}
     memo: dict[tuple[int, str], bytes] = {}
     for page in all_pages:
@@ -907,7 +917,7 @@ def _page_keys(all_pages: list[Page], urls: Urls) -> dict[str, bytes]:
         value = memo.get(ident)
         if value is None:
             value = memo[ident] = cache.key_digest((page.template, page.path, page.key))
-        found[page.output(urls)] = cache.key_digest((value, page.language))
+        found[page.output(urls)] = value  # each language's file is compared with its own stored key
     return found
 
 

@@ -148,6 +148,7 @@ class FileCache:
                 del shard[rel]
             if gone:
                 self.dirty.add(number)
+        self.seen = set()  # a warm builder's next run starts afresh
         if not self.dirty:
             return
         header = self.folder / "header.pickle"

@@ -192,7 +192,7 @@ def read_job(path: Path) -> Job:
 def harvester_activity(index: Any, org: Organization) -> list[dict[str, Any]]:
     """Each harvester of ``org`` with its last jobs (newest first) and how many it ran."""
     found = []
-    for harvester in sorted((h for h in index.portal.harvesters if h.organization == org.slug), key=lambda h: h.name):
+    for harvester in sorted(index.harvesters_of.get(org.slug, []), key=lambda h: h.name):
         folder = Path(index.content_dir) / "organizations" / org.slug / "harvesters" / harvester.name / "jobs"
         jobs = [read_job(p) for p in sorted(folder.glob("*.yaml"))] if folder.is_dir() else []
         jobs.sort(key=lambda j: (j.started, j.id), reverse=True)
@@ -432,7 +432,7 @@ def organization_dashboard(index: Any, org: Organization) -> dict[str, Any]:
     threads = [thread(d, org, reference) for d in index.discussions_of.get(owner, [])]
     open_threads = sorted((t for t in threads if t.discussion.is_open), key=lambda t: (-t.age_days, t.discussion.id))
     requests = sorted(
-        (r for r in index.portal.requests if r.organization == org.slug and r.status == "pending"),
+        (r for r in index.requests_of.get(org.slug, []) if r.status == "pending"),
         key=lambda r: (r.created, r.user),
     )
     link_counts = _link_counts(resource_rows)

@@ -73,8 +73,8 @@ def dataset_part(index: Any, item: Dataset) -> Key:
 
 
 def redirect(resource: Any) -> Key:
-    """A resource's redirect page shows the resource alone (its URL and title)."""
-    return repr(resource)
+    """A resource's redirect page shows the resource alone: its URL and title."""
+    return (resource.id, resource.url, resource.title)
 
 
 def listing(index: Any, datasets: list[Dataset], total: int, pager: dict[str, Any]) -> Key:
@@ -123,8 +123,9 @@ def organization_scope(index: Any, org: Organization) -> Key:
     owner = ("organization", org.slug)
     datasets = index.datasets_of.get(owner, ())
     users = {m.user for m in org.members}
-    users.update(r.user for r in index.portal.requests if r.organization == org.slug)
-    users.update(r.handled_by for r in index.portal.requests if r.organization == org.slug and r.handled_by)
+    requests = index.requests_of.get(org.slug, ())
+    users.update(r.user for r in requests)
+    users.update(r.handled_by for r in requests if r.handled_by)
     for item in index.discussions_of.get(owner, ()):
         users.update(m.author for m in item.messages)
     return (

@@ -249,25 +249,50 @@ class Portal:
     harvesters: list[Harvester] = field(default_factory=list)
 
     @classmethod
-    def from_entries(cls, entries: Iterable[Entry]) -> Portal:
-        """The model of validated entries (call only when validation found no problem)."""
+    def from_entries(cls, entries: Iterable[Entry], memo: dict[str, tuple[bytes, Any]] | None = None) -> Portal:
+        """The model of validated entries (call only when validation found no problem).
+
+        ``memo`` (a warm build's, path -> (file digest, object)) gives back the object made from a file whose
+        digest did not change instead of making it again: model objects are never modified.
+        """
         entries = sorted(entries, key=lambda e: e.location.path)
         site = next(Site.from_data(e.data) for e in entries if e.location.kind == "site")
         portal = cls(site=site)
         for entry in entries:
-            loc, data = entry.location, entry.data
-            if loc.kind == "user":
-                portal.users[loc.user] = User.from_data(loc.user, data)
-            elif loc.kind == "organization":
-                portal.organizations[loc.org] = Organization.from_data(loc.org, data)
-            elif loc.kind == "dataset":
-                portal.datasets[loc.slug] = Dataset.from_data(loc.slug, loc.owner, loc.path, data)
-            elif loc.kind == "reuse":
-                portal.reuses[loc.slug] = Reuse.from_data(loc.slug, loc.owner, loc.path, data)
-            elif loc.kind == "discussion":
-                portal.discussions[loc.slug] = Discussion.from_data(loc.slug, loc.owner, loc.path, data)
-            elif loc.kind == "request":
-                portal.requests.append(MembershipRequest(organization=loc.org, **data))
-            elif loc.kind == "harvester":
-                portal.harvesters.append(Harvester(organization=loc.org, name=loc.slug, **data))
+            loc = entry.location
+            make = _MAKERS.get(loc.kind)
+            if make is None:
+                continue
+            digest = entry.doc.digest if memo is not None and entry.doc is not None else None
+            found = memo.get(loc.path) if memo is not None else None
+            if found is not None and digest and found[0] == digest:
+                item = found[1]
+            else:
+                item = make(loc, entry.data)
+                if memo is not None and digest:
+                    memo[loc.path] = (digest, item)
+            _ADD[loc.kind](portal, loc, item)
+        if memo is not None:  # forget the files that are gone
+            for path in set(memo) - {e.location.path for e in entries}:
+                del memo[path]
         return portal
+
+
+_MAKERS: dict[str, Any] = {
+    "user": lambda loc, data: User.from_data(loc.user, data),
+    "organization": lambda loc, data: Organization.from_data(loc.org, data),
+    "dataset": lambda loc, data: Dataset.from_data(loc.slug, loc.owner, loc.path, data),
+    "reuse": lambda loc, data: Reuse.from_data(loc.slug, loc.owner, loc.path, data),
+    "discussion": lambda loc, data: Discussion.from_data(loc.slug, loc.owner, loc.path, data),
+    "request": lambda loc, data: MembershipRequest(organization=loc.org, **data),
+    "harvester": lambda loc, data: Harvester(organization=loc.org, name=loc.slug, **data),
+}
+_ADD: dict[str, Any] = {
+    "user": lambda portal, loc, item: portal.users.__setitem__(loc.user, item),
+    "organization": lambda portal, loc, item: portal.organizations.__setitem__(loc.org, item),
+    "dataset": lambda portal, loc, item: portal.datasets.__setitem__(loc.slug, item),
+    "reuse": lambda portal, loc, item: portal.reuses.__setitem__(loc.slug, item),
+    "discussion": lambda portal, loc, item: portal.discussions.__setitem__(loc.slug, item),
+    "request": lambda portal, loc, item: portal.requests.append(item),
+    "harvester": lambda portal, loc, item: portal.harvesters.append(item),
+}
