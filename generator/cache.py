@@ -92,9 +92,11 @@ class FileCache:
     """Parsed documents of one content folder by relative path, with the stat facts they were read with."""
 
     def __init__(self, folder: Path | None, content_dir: Path):
-        self.folder = folder
+        from .load import Document  # load imports this module
         from .validate import repo_root_of  # the paths shown in cached problems depend on it
 
+        self._document = Document
+        self.folder = folder
         content_dir = Path(content_dir).absolute()
         self.header = (generator_fingerprint(), str(content_dir), str(repo_root_of(content_dir)))
         self.shards: list[dict[str, tuple[StatKey, Any]]] = [{} for _ in range(SHARDS)]
@@ -131,11 +133,14 @@ class FileCache:
             return None
         if key[1] / 1e9 >= self.saved_at - RACY_SECONDS:  # racily clean: it may have changed since
             return None
-        return found[1]
+        file, abspath, data, problems, content_digest = found[1]
+        return self._document(file=file, abspath=abspath, data=data, problems=list(problems), digest=content_digest)
 
     def put(self, rel: str, key: StatKey, document: Any) -> None:
+        """Keep a checked document (as plain values: they unpickle several times faster than objects)."""
         number = self._shard(rel)
-        self.shards[number][rel] = (key, document)
+        kept = (document.file, str(document.abspath), document.data, tuple(document.problems), document.digest)
+        self.shards[number][rel] = (key, kept)
         self.dirty.add(number)
 
     def save(self) -> None:

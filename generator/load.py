@@ -50,7 +50,7 @@ class Document:
     """One parsed YAML file: its data, where it is, and what went wrong while reading it."""
 
     file: str  # as the contributor sees it in the repository, e.g. content/users/alice.yaml
-    abspath: Path
+    abspath: Path | str  # a str when it comes from the build cache (a Path per file is slow to unpickle)
     data: Any = None
     problems: list[Problem] = field(default_factory=list)
     implicit: dict[JsonPath, str] = field(default_factory=dict)  # plain scalar -> the YAML 1.1 type it got
@@ -93,9 +93,9 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
     return None, None
 
 
-def _compose_quietly(abspath: Path) -> yaml.Node | None:
+def _compose_quietly(abspath: Path | str) -> yaml.Node | None:
     try:
-        return yaml.compose(abspath.read_bytes().decode("utf-8-sig"), Loader=_Loader)
+        return yaml.compose(Path(abspath).read_bytes().decode("utf-8-sig"), Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return None
 

@@ -278,3 +278,36 @@ def test_invalid_content_leaves_site_and_state_alone(example: Path, tmp_path: Pa
     assert files_of(site) == before
     _edit(path, "licence: x\n", "")
     assert build(example, site).written == 0
+
+
+def test_problems_from_the_file_cache_are_the_same(example: Path, tmp_path: Path, monkeypatch) -> None:
+    """A file read from the cache gives the same problems, at the same lines, as a file read afresh."""
+    from generator import validate as validate_module
+    from generator.errors import ContentError
+
+    site = tmp_path / "site"
+    build(example, site)
+    reuse = next((example / LIGEO / "reuses").glob("*.yaml"))
+    text = reuse.read_text(encoding="utf-8")
+    reuse.write_text(re.sub(r"datasets:\n  - ", "datasets:\n  - no-such-dataset\n  - ", text), encoding="utf-8")
+    schema_error = example / MVL / "datasets/arbres-alignement.yaml"
+    schema_error.write_text(schema_error.read_text(encoding="utf-8") + "licence: x\n", encoding="utf-8")
+    for path in (reuse, schema_error):  # older than the cache by more than its 2 s "racily clean" margin
+        os.utime(path, (path.stat().st_mtime - 60, path.stat().st_mtime - 60))
+    reports, parsed = [], []
+    real = validate_module.check_file
+
+    def counting(*args):
+        parsed.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(validate_module, "check_file", counting)
+    for _ in range(2):
+        parsed.clear()
+        with pytest.raises(ContentError) as caught:
+            build(example, site)
+        reports.append([p.as_text() for p in caught.value.problems])
+    assert parsed == []  # the second run read nothing: every document came from the cache
+    assert reports[0] == reports[1]
+    assert any("no-such-dataset" in line for line in reports[0])
+    assert any("licence" in line for line in reports[0])
