@@ -996,7 +996,7 @@ def describe(result: BuildResult) -> str:
     if not result.incremental:
         return f"built {result.pages} pages ({result.files} files) in {result.output} in {result.seconds:.1f} s"
     return (
-        f"rebuilt {result.output} in {result.seconds:.1f} s: {result.rendered} of {result.pages} pages rendered, "
+        f"rebuilt {result.output} in {result.seconds:.2f} s: {result.rendered} of {result.pages} pages rendered, "
         f"{result.written} files written, {result.removed} removed"
     )
 
