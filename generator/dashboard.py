@@ -480,6 +480,10 @@ def _link_counts(resource_rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 LINK_ANOMALIES = ("broken", "moved", "size-mismatch", "type-mismatch")
+TOTALS = (  # what organization_dashboard counts, in its order
+    "datasets", "resources", "reuses", "reuses_using", "discussions_open", "discussions", "members", "requests",
+    "views", "downloads", "anomalies", "links_ok", "links_broken", "links_unchecked",
+)  # fmt: skip
 
 
 def _criterion_counts(anomalies: list[dict[str, Any]]) -> dict[str, int]:
@@ -513,7 +517,7 @@ def site_dashboard(index: Any) -> dict[str, Any]:
     rows = []
     anomaly_counts: dict[str, int] = defaultdict(int)
     asked: list[float | None] = []
-    summed: dict[str, int] = defaultdict(int)
+    summed: dict[str, int] = dict.fromkeys(TOTALS, 0)  # every total, even on a portal with no organization
     memo = index.memo("dashboard-totals") if getattr(index, "memo", None) else None
     for org in index.organizations:
         totals, anomalies, answered, org_asked = _organization_summary(index, org, memo)

@@ -1041,6 +1041,7 @@ INIT_FILES = {
     "gitlab-ci.yml": ".gitlab-ci.yml",
     "pre-commit-config.yaml": ".pre-commit-config.yaml",
     "README.md": "README.md",
+    "gitignore": ".gitignore",
 }
 
 

@@ -18,6 +18,7 @@ Design:
   adds Chinese and Japanese segmentation). The search script loads the index of the page's language.
 * The reading side is ``themes/default/static/search.js`` on the first page of the dataset listing: without
   JavaScript (or without an index) that page stays the plain listing the search forms lead to.
+* **No public dataset** (a new portal): no index is built, and the listing page stays the plain listing.
 * **Missing binary: the build goes on without search**, with a warning on the ``generator.search`` logger
   (the listing still works); an index that fails to build is an error, as a broken template is.
 * Deterministic: same pages, same bundle bytes (checked by the byte-identical builds test). Pagefind 1.5
@@ -90,6 +91,8 @@ def start(site_dir: Path, index: Any, bundle: Path | None = None) -> tuple[subpr
     Pagefind runs as a separate process, so a build starts it as soon as the dataset pages are written and
     renders the rest of the site meanwhile (Pagefind is about a third of a large build's CPU time).
     """
+    if not index.datasets:  # nothing to index (a new portal): Pagefind would fail; the listing says so
+        return None
     binary = pagefind_binary()
     if binary is None:
         log.warning("pagefind is not installed: the site is built without its search index (pip install pagefind)")

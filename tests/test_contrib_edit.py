@@ -211,6 +211,10 @@ def test_init_creates_a_valid_repository_that_commands_work_in(runner, tmp_path:
     site = (target / "content/site.yaml").read_text()
     assert "title: Mon portail\n" in site and "maintainers: [ana]" in site and site.startswith("# The portal")
     assert git(target, "status", "--porcelain") == ""
+    built = runner.invoke(main, ["build", "--content", str(target / "content"), "--output", str(target / "_site")])
+    assert built.exit_code == 0, built.output
+    assert (target / ".portal-cache").is_dir()
+    assert git(target, "status", "--porcelain") == ""  # the site and the build cache are ignored
     base = git(target, "rev-parse", "HEAD")
     created = runner.invoke(main, ["org", "create", "mairie", "--name", "Mairie", "--repo", str(target), "--commit"])
     assert created.exit_code == 0, created.output
