@@ -709,11 +709,9 @@ def copy_files(files: dict[str, Path], sink: Sink) -> dict[str, bytes]:
 # --- the pipeline -------------------------------------------------------------------------------------------
 
 
-def load_portal(
-    content_dir: Path, jobs: int | None = None, files: cache.FileCache | None = None
-) -> tuple[Portal, Path]:
+def load_portal(content_dir: Path, jobs: int | None = None) -> tuple[Portal, Path]:
     """Validate and model the content; raise :class:`ContentError` with every problem when it is broken."""
-    portal, content_dir, _ = _load(content_dir, jobs, files)
+    portal, content_dir, _ = _load(content_dir, jobs, None)
     return portal, content_dir
 
 

@@ -330,9 +330,9 @@ def _load_shared(index: Any) -> Shared:
                 site_row[0] += views
                 site_row[1] += downloads
     return Shared(
-        reference=reference_date(index),
+        reference=index.dashboard_reference_date,  # computed once per index: the keys use it too
         months=month_range(by_month),
-        checks=linkcheck.load(content),
+        checks=index.link_checks,
         totals=totals,
         monthly=dict(monthly),
         site_monthly=site_monthly,
