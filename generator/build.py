@@ -509,11 +509,8 @@ class Sink:
 
     def put(self, rel: str, data: bytes) -> None:
         if self.live is not None:
-            try:
-                if (self.live / rel).read_bytes() == data:
-                    return
-            except OSError:
-                pass
+            if _same_bytes(self.live / rel, data):
+                return
             self.written.append(rel)
         target = self.dest / rel
         if target.parent not in self._made:
@@ -527,6 +524,14 @@ class Sink:
         done = (self.count, self.written)
         self.count, self.written = 0, []
         return done
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data`` (a missing file does not)."""
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 # set in the parent before forking the pool: the renderer, the pages, the export units, the sink
@@ -850,8 +855,12 @@ class Builder:
     ):
         output, urls, content_dir = self.output, renderer.urls, renderer.index.content_dir
         same = state.globals == globals_key
-        page_keys = _page_keys(all_pages, urls)
-        changed = [p for p in all_pages if not same or state.pages.get(p.output(urls)) != page_keys[p.output(urls)]]
+        page_keys = _page_keys(all_pages, urls)  # in the order of all_pages, one output each
+        changed = [
+            page
+            for page, (out, key) in zip(all_pages, page_keys.items(), strict=True)
+            if not same or state.pages.get(out) != key
+        ]
         unit_keys = {u.name: cache.key_digest(u.key) for u in units}
         redo = [
             u for u in units if not same or u.name not in state.units or state.units[u.name][0] != unit_keys[u.name]
@@ -860,9 +869,7 @@ class Builder:
         try:
             sink = Sink(staging, live=output)
             done = render_pages(renderer, changed, redo, sink, self.jobs)
-            static = copy_files(
-                {rel: src for rel, src in statics.items() if not same or _static_changed(state, rel, src)}, sink
-            )
+            static = copy_files(statics, sink)  # the sink writes only those that changed
             done.add(*sink.take())
             new_units = {name: (unit_keys[name], state.units[name][1]) for name in unit_keys if name in state.units}
             new_units.update({name: (unit_keys[name], files) for name, files in done.units.items()})
@@ -887,11 +894,9 @@ class Builder:
             globals=globals_key,
             pages=page_keys,
             units=new_units,
-            static={**state.static, **static},
+            static=static,
             search=search_key,
         )
-        for rel in removed:
-            state.static.pop(rel, None)
         state.save(content_dir, output)
         rendered = len(changed)
         return BuildResult(
@@ -917,10 +922,6 @@ def _page_keys(all_pages: list[Page], urls: Urls) -> dict[str, bytes]:
             value = memo[ident] = cache.key_digest((page.template, page.path, page.key))
         found[page.output(urls)] = value  # each language's file is compared with its own stored key
     return found
-
-
-def _static_changed(state: cache.BuildState, rel: str, source: Path) -> bool:
-    return state.static.get(rel) != cache.digest(source.read_bytes())
 
 
 def _search_key(index: SiteIndex, all_pages: list[Page], urls: Urls) -> bytes:
@@ -981,11 +982,7 @@ def _index_into(index: SiteIndex, output: Path, bundle: Path) -> None:
         {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()} if bundle.is_dir() else set()
     )
     old_files = {p.relative_to(live).as_posix() for p in live.rglob("*") if p.is_file()} if live.is_dir() else set()
-    changed = [
-        rel
-        for rel in sorted(new_files)
-        if not (live / rel).is_file() or (live / rel).read_bytes() != (bundle / rel).read_bytes()
-    ]
+    changed = [rel for rel in sorted(new_files) if not _same_bytes(live / rel, (bundle / rel).read_bytes())]
     _commit(bundle, live, changed, sorted(old_files - new_files))
 
 
