@@ -346,7 +346,7 @@ def dataset_pages(index: SiteIndex, datasets: list[Dataset] | None = None) -> It
 
 def dataset_detail_pages(index: SiteIndex, dataset: Dataset) -> Iterator[Page]:
     base = f"datasets/{dataset.slug}/"
-    count = -(-len(dataset.resources) // RESOURCES_PER_PAGE)
+    count = export.page_count(len(dataset.resources), RESOURCES_PER_PAGE)
     yield Page(
         base, "dataset.html", functools.partial(_dataset_context, index, dataset), key=keys.dataset(index, dataset)
     )

@@ -31,6 +31,11 @@ class Unit:
 CATALOG_PAGE = 100  # datasets per catalogue document: an edit rewrites one page, harvesters follow Hydra links
 
 
+def page_count(total: int, size: int) -> int:
+    """How many pages of ``size`` items hold ``total`` items (an empty list still has its one page)."""
+    return max(1, -(-total // size))
+
+
 def catalog_path(folder: str, number: int, fmt: str) -> str:
     """``catalog.ttl`` for the first page (the catalogue's address), ``catalog/<n>.ttl`` for the others."""
     return f"{folder}catalog.{fmt}" if number == 1 else f"{folder}catalog/{number}.{fmt}"
@@ -39,7 +44,7 @@ def catalog_path(folder: str, number: int, fmt: str) -> str:
 def catalog_page(index: Any, urls: Any, datasets: list, number: int, org: Any = None) -> Iterator[tuple[str, bytes]]:
     """Page ``number`` of the catalogue of ``datasets`` (the site's, or ``org``'s), in every syntax."""
     folder = "" if org is None else f"organizations/{org.slug}/"
-    count = max(1, -(-len(datasets) // CATALOG_PAGE))
+    count = page_count(len(datasets), CATALOG_PAGE)
     chunk = datasets[(number - 1) * CATALOG_PAGE : number * CATALOG_PAGE]
     nodes = dcat.CatalogWriter(index, urls).catalog(chunk, org, dated=datasets if number == 1 else [])
     extra = {}
@@ -57,13 +62,13 @@ def _catalog_url(base: str, folder: str, fmt: str, number: int) -> str:
 
 def catalog(index: Any, urls: Any, datasets: list, org: Any = None) -> Iterator[tuple[str, bytes]]:
     """Every page of a catalogue (one, up to :data:`CATALOG_PAGE` datasets)."""
-    for number in range(1, max(1, -(-len(datasets) // CATALOG_PAGE)) + 1):
+    for number in range(1, page_count(len(datasets), CATALOG_PAGE) + 1):
         yield from catalog_page(index, urls, datasets, number, org)
 
 
 def _catalog_units(index: Any, urls: Any) -> Iterator[Unit]:
     datasets = index.datasets
-    count = max(1, -(-len(datasets) // CATALOG_PAGE))
+    count = page_count(len(datasets), CATALOG_PAGE)
     dates = (
         min((d.created[:10] for d in datasets), default=""),
         max((d.last_modified[:10] for d in datasets), default=""),
@@ -80,7 +85,7 @@ def _api_units(index: Any, urls: Any) -> Iterator[Unit]:
     item_key = {"datasets": keys.dataset_summary, "organizations": keys.organization_summary, "reuses": keys.reuse_card}
     for kind in api.LISTED:
         items = getattr(index, kind)
-        count = max(1, -(-len(items) // api.PAGE_SIZE))
+        count = page_count(len(items), api.PAGE_SIZE)
         for number in range(1, count + 1):
             chunk = items[(number - 1) * api.PAGE_SIZE : number * api.PAGE_SIZE]
             key = (len(items), tuple(item_key[kind](index, item) for item in chunk))
