@@ -202,6 +202,10 @@ class SiteIndex:
         path = f"organizations/{slug}/organization.yaml" if kind == "organization" else f"users/{slug}.yaml"
         return (self.file(path), self.images.get(owner))
 
+    def public_datasets(self, reuse: Reuse) -> list[Dataset]:
+        """The datasets a reuse uses that the site shows (private ones are left out)."""
+        return [self.portal.datasets[slug] for slug in reuse.datasets if slug in self.public_slugs]
+
     def user_name(self, username: str) -> str | None:
         user = self.portal.users.get(username)
         return user.name if user is not None else None
@@ -406,7 +410,7 @@ def reuse_pages(index: SiteIndex) -> Iterator[Page]:
         lambda chunk, pager: keys.reuse_listing(index, chunk, total, pager),
     )
     for reuse in index.reuses:
-        datasets = [index.portal.datasets[s] for s in reuse.datasets if s in index.public_slugs]
+        datasets = index.public_datasets(reuse)
         discussions = index.discussions_about.get(("reuse", reuse.slug), [])
         yield Page(
             f"reuses/{reuse.slug}/",

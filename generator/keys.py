@@ -150,12 +150,8 @@ def user(index: Any, username: str) -> Key:
     )
 
 
-def dataset_api(index: Any, item: Dataset) -> Key:
-    return dataset(index, item)
-
-
 def reuse_api(index: Any, item: Reuse) -> Key:
-    datasets = [index.portal.datasets[s] for s in item.datasets if s in index.public_slugs]
+    datasets = index.public_datasets(item)
     discussions = index.discussions_about.get(("reuse", item.slug), [])
     return (reuse(index, item, datasets, discussions), quality(index))
 

@@ -125,7 +125,7 @@ def units(index: Any, urls: Any) -> list[Unit]:
         key = keys.organization_scope(index, org)
         found.append(Unit(f"organizations/{org.slug}", key, _bind(_organization, index, urls, org)))
     for dataset in index.datasets:
-        key = keys.dataset_api(index, dataset)
+        key = keys.dataset(index, dataset)
         found.append(Unit(f"datasets/{dataset.slug}", key, _item(index, urls, "datasets", dataset)))
     for reuse in index.reuses:
         found.append(Unit(f"reuses/{reuse.slug}", keys.reuse_api(index, reuse), _item(index, urls, "reuses", reuse)))

@@ -168,9 +168,7 @@ class Api:
             "topic": reuse.topic,
             "tags": list(reuse.tags),
             "image": reuse.image,
-            "datasets": [
-                self.dataset_summary(index.portal.datasets[s]) for s in reuse.datasets if s in index.public_slugs
-            ],
+            "datasets": [self.dataset_summary(dataset) for dataset in index.public_datasets(reuse)],
             "discussions": [self.discussion(x) for x in index.discussions_about.get(("reuse", reuse.slug), [])],
         }
 

@@ -148,7 +148,7 @@ class Tables:
         ]
 
     def reuse_row(self, reuse: Reuse) -> list[Any]:
-        public = [slug for slug in reuse.datasets if slug in self.index.public_slugs]
+        public = [dataset.slug for dataset in self.index.public_datasets(reuse)]
         return [
             reuse.slug,
             reuse.title,
