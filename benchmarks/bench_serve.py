@@ -47,17 +47,18 @@ def main() -> None:
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        result = builder.build()
+        result = builder.build(changed=[path])  # what portal serve's file watcher reports
         if profiler:
             profiler.disable()
         figures["edit"] = time.perf_counter() - started
         figures["edit_rendered"], figures["edit_written"] = result.rendered, result.written
+        figures["edit_quick"] = result.quick
         builder.wait_for_search()
         figures["edit_search"] = time.perf_counter() - started
     finally:
         path.write_text(original, encoding="utf-8")
     started = time.perf_counter()
-    result = builder.build()
+    result = builder.build(changed=[path])
     builder.wait_for_search()
     figures["restore"] = time.perf_counter() - started
     print(

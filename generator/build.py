@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ PER_PAGE = 20  # datasets or reuses per listing page
 RESOURCES_PER_PAGE = 50  # resources shown per page of a dataset
 HOME_LATEST = 6
 PARALLEL_THRESHOLD = 4000  # pages; below this a process pool costs more than it saves
+EVERYTHING = "*"  # what a key reads when it reads the whole content (SiteIndex.everything)
 
 
 class InvalidContent(ContentError):
@@ -75,7 +76,9 @@ class Page:
     context: dict[str, Any] | Callable[[], dict[str, Any]] = field(default_factory=dict, compare=False)
     language: str | None = None  # None: written once, at the root (resource redirects)
     translated: bool = True  # has a version in every language (for hreflang links)
-    key: Any = field(default=None, compare=False)  # what the page shows (generator.keys); None: always render
+    # what the page shows (generator.keys), computed when called (a warm build computes some again after an
+    # edit); None: always rendered
+    key: Any = field(default=None, compare=False)
 
     def values(self) -> dict[str, Any]:
         """The template context (computed now when it is costly: dashboards, quality)."""
@@ -96,6 +99,7 @@ class BuildResult:
     rendered: int = 0  # pages rendered (all of them in a full build)
     written: int = 0  # files written or replaced (a full build writes every file)
     removed: int = 0  # files of the previous site deleted (an incremental build)
+    quick: bool = False  # driven by the changed paths a warm builder was given (generator.quick)
 
 
 def _data_files(content_dir: Path) -> list[str]:
@@ -149,8 +153,7 @@ class SiteIndex:
             for member in org.members:
                 self.memberships[member.user].append((org, member.role))
         self.resource_count = sum(len(d.resources) for d in self.datasets)
-        # a card shows a dataset's formats: computed once here, not by template filters on every card
-        self.formats: dict[str, list[str]] = {d.slug: sorted({r.format for r in d.resources}) for d in self.datasets}
+        self.formats: dict[str, list[str]] = {d.slug: formats_of(d) for d in self.datasets}
         self.reference_date = quality_mod.reference_date(self.datasets)
         self.link_checks = linkcheck.load(content_dir)
         self.latest = sorted(self.datasets, key=lambda d: (d.last_modified[:10], d.slug), reverse=True)[:HOME_LATEST]
@@ -160,6 +163,8 @@ class SiteIndex:
         )[:HOME_LATEST]
         self.images = self._images(content_dir)
         self.memo: Callable[[str], cache.Memo] | None = None  # the build's memos (export.tables uses one)
+        # while a warm build computes keys: the content paths each key reads (see generator.quick)
+        self.reads: list[str] | None = None
         self._digests(content_dir, digests or {})
         root = repo_root_of(content_dir)
         try:
@@ -172,6 +177,10 @@ class SiteIndex:
         self.digests = dict(digests)
         for rel in (*sorted(self.images.values()), *_data_files(content_dir)):
             self.digests[rel] = cache.digest((content_dir / rel).read_bytes())
+        self.summarize_digests()
+
+    def summarize_digests(self) -> None:
+        """The digests of the whole content, of each owner's folder, of link checks and metrics (O(files))."""
         folders: dict[tuple[str, str], list[bytes]] = defaultdict(list)
         everything = hashlib.blake2b(digest_size=16)
         for rel in sorted(self.digests):
@@ -192,10 +201,20 @@ class SiteIndex:
 
     def file(self, path: str) -> tuple[str, bytes]:
         """A content file as keys see it: its path and its digest."""
+        if self.reads is not None:
+            self.reads.append(path)
         return (path, self.digests.get(path, b""))
 
     def folder_digest(self, owner: tuple[str, str]) -> bytes:
+        if self.reads is not None:
+            self.reads.append(self.owner_path(owner))  # the same string as the owner's content folder
         return self.folders.get(owner, b"")
+
+    def everything(self) -> bytes:
+        """The digest of the whole content, for the outputs that show a little of everything (home, totals)."""
+        if self.reads is not None:
+            self.reads.append(EVERYTHING)
+        return self.content_digest
 
     def owner_key(self, owner: tuple[str, str]) -> tuple:
         kind, slug = owner
@@ -207,6 +226,8 @@ class SiteIndex:
         return [self.portal.datasets[slug] for slug in reuse.datasets if slug in self.public_slugs]
 
     def user_name(self, username: str) -> str | None:
+        if self.reads is not None:
+            self.reads.append(f"users/{username}.yaml")
         user = self.portal.users.get(username)
         return user.name if user is not None else None
 
@@ -287,17 +308,20 @@ def _listing(base: str, template: str, items: list, key: str, per_page: int, ext
     for number, chunk in enumerate(chunks, start=1):
         path = base if number == 1 else f"{base}page/{number}/"
         pager = _pager(base, number, len(chunks))
-        yield Page(path, template, {**extra, key: chunk, "pager": pager}, key=page_key(chunk, pager))
+        yield Page(path, template, {**extra, key: chunk, "pager": pager}, key=functools.partial(page_key, chunk, pager))
 
 
 def home_pages(index: SiteIndex) -> Iterator[Page]:
-    yield Page("", "home.html", {"page_kind": "home"}, key=index.content_digest)
+    yield Page("", "home.html", {"page_kind": "home"}, key=index.everything)
     yield Page("404.html", "404.html", {"page_kind": "404"}, key=())
 
 
 def organization_pages(index: SiteIndex) -> Iterator[Page]:
     yield Page(
-        "organizations/", "organizations.html", {"organizations": index.organizations}, key=keys.organizations(index)
+        "organizations/",
+        "organizations.html",
+        {"organizations": index.organizations},
+        key=functools.partial(keys.organizations, index),
     )
     for org in index.organizations:
         owner = ("organization", org.slug)
@@ -319,13 +343,13 @@ def organization_pages(index: SiteIndex) -> Iterator[Page]:
             f"{base}dashboard/",
             "dashboard.html",
             functools.partial(_organization_dashboard, index, org),
-            key=keys.organization_scope(index, org),
+            key=functools.partial(keys.organization_scope, index, org),
         )
     yield Page(
         "dashboard/",
         "site-dashboard.html",
         functools.partial(dashboard.site_dashboard, index),
-        key=index.content_digest,
+        key=index.everything,
     )
 
 
@@ -352,10 +376,13 @@ def dataset_detail_pages(index: SiteIndex, dataset: Dataset) -> Iterator[Page]:
     base = f"datasets/{dataset.slug}/"
     count = export.page_count(len(dataset.resources), RESOURCES_PER_PAGE)
     yield Page(
-        base, "dataset.html", functools.partial(_dataset_context, index, dataset), key=keys.dataset(index, dataset)
+        base,
+        "dataset.html",
+        functools.partial(_dataset_context, index, dataset),
+        key=functools.partial(keys.dataset, index, dataset),
     )
     if count > 1:
-        part = keys.dataset_part(index, dataset)
+        part = functools.partial(keys.dataset_part, index, dataset)
         chunks = _paginate(_grouped(dataset), RESOURCES_PER_PAGE)
         for number, chunk in enumerate(chunks, start=1):
             path = f"{base}resources/" if number == 1 else f"{base}resources/page/{number}/"
@@ -394,7 +421,7 @@ def redirect_pages(index: SiteIndex, datasets: list[Dataset] | None = None) -> I
                 {"resource": resource, "dataset": dataset},
                 language=None,
                 translated=False,
-                key=keys.redirect(resource),
+                key=functools.partial(keys.redirect, resource),
             )
 
 
@@ -416,7 +443,7 @@ def reuse_pages(index: SiteIndex) -> Iterator[Page]:
             f"reuses/{reuse.slug}/",
             "reuse.html",
             {"reuse": reuse, "datasets": datasets, "discussions": discussions},
-            key=keys.reuse(index, reuse, datasets, discussions),
+            key=functools.partial(keys.reuse, index, reuse, datasets, discussions),
         )
 
 
@@ -432,7 +459,7 @@ def user_pages(index: SiteIndex) -> Iterator[Page]:
                 "datasets": index.datasets_of.get(owner, []),
                 "reuses": index.reuses_of.get(owner, []),
             },
-            key=keys.user(index, username),
+            key=functools.partial(keys.user, index, username),
         )
 
 
@@ -443,11 +470,23 @@ def pages(index: SiteIndex) -> list[Page]:
     """Every page of the site in every language, in a stable order."""
     neutral = list(redirect_pages(index))
     translated = [page for function in PAGE_FUNCTIONS for page in function(index)]
-    languages = index.site.languages
+    return neutral + _in_languages(translated, index.site.languages)
+
+
+def pages_of_dataset(index: SiteIndex, dataset: Dataset) -> list[Page]:
+    """The pages a public dataset has for itself: its page and resource pages in every language, redirects."""
+    neutral = list(redirect_pages(index, [dataset]))
+    return neutral + _in_languages(list(dataset_detail_pages(index, dataset)), index.site.languages)
+
+
+def _in_languages(translated: list[Page], languages: list[str]) -> list[Page]:
     # a page's translations sit next to each other: a worker renders its Markdown once (markdown's cache)
-    return neutral + [
-        Page(p.path, p.template, p.context, lang, p.translated, p.key) for p in translated for lang in languages
-    ]
+    return [Page(p.path, p.template, p.context, lang, p.translated, p.key) for p in translated for lang in languages]
+
+
+def formats_of(dataset: Dataset) -> list[str]:
+    """The formats a dataset card shows, computed once per build (not by template filters on every card)."""
+    return sorted({r.format for r in dataset.resources})
 
 
 # --- rendering ----------------------------------------------------------------------------------------------
@@ -764,11 +803,25 @@ class Builder:
         self.models: dict | None = {} if warm else None  # model objects by file (Portal.from_entries)
         self.state: cache.BuildState | None = None
         self.environments: tuple[bytes, dict[str, jinja2.Environment]] | None = None  # by global key
+        self.last: Any = None  # warm: what the last build made, for rebuilds driven by changed paths (quick)
 
-    def build(self, full: bool = False) -> BuildResult:
-        """Build the site (see the module docstring for the guarantees); ``full`` ignores the build state."""
+    def build(self, full: bool = False, changed: Iterable[Path | str] | None = None) -> BuildResult:
+        """Build the site (see the module docstring for the guarantees); ``full`` ignores the build state.
+
+        ``changed`` (a warm builder's, from a file watcher): the paths changed since the last build. When they
+        are all edits that :mod:`generator.quick` can apply to the last build's model, only the outputs that
+        depend on them are made again, without reading the rest of the content.
+        """
         started = time.perf_counter()
         self.wait_for_search()
+        if changed is not None and not full and self.last is not None:
+            from . import quick  # quick builds on this module
+
+            result = quick.rebuild(self, self.last, changed)
+            if result is not None:
+                result.seconds = time.perf_counter() - started
+                return result
+        self.last = None  # until this build is through
         if not self.content_dir.is_dir():
             raise UsageError(f"no content folder at {self.content_dir} (pass --content DIR)")
         if self.files is None:
@@ -806,11 +859,20 @@ class Builder:
         if state is not None and (not output.is_dir() or output.stat().st_ino != state.output_inode):
             state = None  # the folder was removed or replaced since (by another build, by hand)
         self.state = None  # until this build is through
+        recording = index if self.warm else None
+        page_keys, page_deps = _page_keys(all_pages, urls, recording)
+        unit_keys, unit_deps = _unit_keys(units, recording)
         if state is None:
-            result, state = self._full(renderer, all_pages, units, statics, globals_key)
+            result, state = self._full(renderer, all_pages, page_keys, units, unit_keys, statics, globals_key)
         else:
-            result, state = self._incremental(renderer, all_pages, units, statics, globals_key, state)
+            result, state = self._incremental(
+                renderer, all_pages, page_keys, units, unit_keys, statics, globals_key, state
+            )
         self.state = state
+        if self.warm:
+            from . import quick
+
+            self.last = quick.Warm(renderer, all_pages, page_deps, units, unit_deps, result.files)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -822,7 +884,16 @@ class Builder:
 
     # --- a full build: a new folder, swapped in -------------------------------------------------------------
 
-    def _full(self, renderer: Renderer, all_pages: list[Page], units: list, statics: dict, globals_key: bytes):
+    def _full(
+        self,
+        renderer: Renderer,
+        all_pages: list[Page],
+        page_keys: dict[str, bytes],
+        units: list,
+        unit_keys: dict[str, bytes],
+        statics: dict,
+        globals_key: bytes,
+    ):
         output, content_dir = self.output, renderer.index.content_dir
         output.parent.mkdir(parents=True, exist_ok=True)
         cache.BuildState.forget(content_dir, output)
@@ -837,8 +908,8 @@ class Builder:
             raise
         state = cache.BuildState(
             globals=globals_key,
-            pages=_page_keys(all_pages, renderer.urls),
-            units={u.name: (cache.key_digest(u.key), done.units[u.name]) for u in units},
+            pages=page_keys,
+            units={u.name: (unit_keys[u.name], done.units[u.name]) for u in units},
             static=static,
             search=_search_key(renderer.index, all_pages, renderer.urls),
         )
@@ -852,20 +923,20 @@ class Builder:
         self,
         renderer: Renderer,
         all_pages: list[Page],
+        page_keys: dict[str, bytes],
         units: list,
+        unit_keys: dict[str, bytes],
         statics: dict,
         globals_key: bytes,
         state: cache.BuildState,
     ):
         output, urls, content_dir = self.output, renderer.urls, renderer.index.content_dir
         same = state.globals == globals_key
-        page_keys = _page_keys(all_pages, urls)  # in the order of all_pages, one output each
         changed = [
             page
             for page, (out, key) in zip(all_pages, page_keys.items(), strict=True)
             if not same or state.pages.get(out) != key
         ]
-        unit_keys = {u.name: cache.key_digest(u.key) for u in units}
         redo = [
             u for u in units if not same or u.name not in state.units or state.units[u.name][0] != unit_keys[u.name]
         ]
@@ -912,20 +983,71 @@ def _memo(folder: Path, header: bytes, name: str) -> cache.Memo:
     return cache.Memo.load(folder / f"{name}.pickle", header)
 
 
-def _page_keys(all_pages: list[Page], urls: Urls) -> dict[str, bytes]:
-    """Each page's output path -> the digest of its key (translations share the digest of their page)."""
+Dependencies = dict[str, list[int]]  # content path (or folder, or EVERYTHING) -> positions of what reads it
+
+
+def _page_keys(
+    all_pages: list[Page], urls: Urls, recording: SiteIndex | None = None
+) -> tuple[dict[str, bytes], Dependencies | None]:
+    """Each page's output path -> the digest of its key (translations share the digest of their page).
+
+    With ``recording`` (a warm build's index), also which pages read each content path: the positions in
+    ``all_pages`` that a later edit of that path may change (:mod:`generator.quick`).
+    """
     found: dict[str, bytes] = {}
-    memo: dict[tuple[int, str], bytes] = {}
-    for page in all_pages:
+    memo: dict[tuple[int, str], tuple[bytes, list[str]]] = {}
+    deps: Dependencies | None = defaultdict(list) if recording is not None else None
+    reads: list[str] = []
+    for position, page in enumerate(all_pages):
         if page.key is None:  # no key: always rendered again
             found[page.output(urls)] = os.urandom(16)
             continue
         ident = (id(page.key), page.path)
-        value = memo.get(ident)
-        if value is None:
-            value = memo[ident] = cache.key_digest((page.template, page.path, page.key))
+        known = memo.get(ident)
+        if known is None:
+            value, reads = page_key(page, recording)
+            memo[ident] = (value, reads)
+        else:
+            value, reads = known
+        if deps is not None:
+            for path in reads:
+                deps[path].append(position)
         found[page.output(urls)] = value  # each language's file is compared with its own stored key
-    return found
+    return found, deps
+
+
+def page_key(page: Page, recording: SiteIndex | None = None) -> tuple[bytes, list[str]]:
+    """The digest of a page's key, and (``recording``) the content paths it read."""
+    return _recorded(recording, lambda: (page.template, page.path, keys.value(page.key)))
+
+
+def _unit_keys(
+    units: list[export.Unit], recording: SiteIndex | None = None
+) -> tuple[dict[str, bytes], Dependencies | None]:
+    """Each unit's name -> the digest of its key; with ``recording``, which units read each content path."""
+    found: dict[str, bytes] = {}
+    deps: Dependencies | None = defaultdict(list) if recording is not None else None
+    for position, unit in enumerate(units):
+        found[unit.name], reads = unit_key(unit, recording)
+        if deps is not None:
+            for path in reads:
+                deps[path].append(position)
+    return found, deps
+
+
+def unit_key(unit: export.Unit, recording: SiteIndex | None = None) -> tuple[bytes, list[str]]:
+    return _recorded(recording, lambda: keys.value(unit.key))
+
+
+def _recorded(recording: SiteIndex | None, key: Callable[[], Any]) -> tuple[bytes, list[str]]:
+    if recording is None:
+        return cache.key_digest(key()), []
+    recording.reads = []
+    try:
+        value = cache.key_digest(key())
+        return value, list(dict.fromkeys(recording.reads))
+    finally:
+        recording.reads = None
 
 
 def _search_key(index: SiteIndex, all_pages: list[Page], urls: Urls) -> bytes:
@@ -997,6 +1119,7 @@ def describe(result: BuildResult) -> str:
     return (
         f"rebuilt {result.output} in {result.seconds:.2f} s: {result.rendered} of {result.pages} pages rendered, "
         f"{result.written} files written, {result.removed} removed"
+        + ("; exports and search index follow in the background" if result.quick else "")
     )
 
 

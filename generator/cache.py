@@ -231,9 +231,20 @@ class BuildState:
         name = digest(str(Path(output).absolute()).encode()).hex()[:16]
         return cache_dir(content_dir) / f"build-{name}.pickle"
 
+    @staticmethod
+    def unsaved_marker(content_dir: Path, output: Path) -> Path:
+        """A file present while the output holds files that the saved state does not know of.
+
+        A warm builder's quick rebuild (:mod:`generator.quick`) moves pages into place before it saves the
+        state (saving half a million keys takes a second); a build that finds the marker builds in full.
+        """
+        return BuildState.path(content_dir, output).with_suffix(".unsaved")
+
     @classmethod
     def load(cls, content_dir: Path, output: Path) -> BuildState | None:
         """The state of ``output`` when it is still the folder that build wrote, else None."""
+        if cls.unsaved_marker(content_dir, output).exists():
+            return None
         state = _read_pickle(cls.path(content_dir, output))
         if not isinstance(state, cls) or state.committing or state.fingerprint != generator_fingerprint():
             return None
@@ -250,6 +261,7 @@ class BuildState:
         self.output = str(Path(output).absolute())
         self.output_inode = Path(output).stat().st_ino
         _write_pickle(self.path(content_dir, output), self)
+        self.unsaved_marker(content_dir, output).unlink(missing_ok=True)
 
     @staticmethod
     def forget(content_dir: Path, output: Path) -> None:

@@ -299,6 +299,14 @@ def shared(index: Any) -> Shared:
     return cached
 
 
+def forget(index: Any, org_slugs: Iterable[str]) -> None:
+    """Drop the dashboards computed for these organizations (a warm build edited their content in place)."""
+    cached = _CACHE.get(index)
+    if cached is not None:
+        for slug in org_slugs:
+            cached.orgs.pop(slug, None)
+
+
 def _load_shared(index: Any) -> Shared:
     content = Path(index.content_dir)
     by_month = metrics.load(content)

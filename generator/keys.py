@@ -33,6 +33,11 @@ from .model import Dataset, Discussion, Organization, Reuse
 Key = Any
 
 
+def value(key: Key) -> Key:
+    """A key as given to a page or unit: a value, or a function computing it (called at each build)."""
+    return key() if callable(key) else key
+
+
 def global_key(fingerprint: str, theme_digest: bytes, site: Any, base_url: str, languages: Any) -> Key:
     return (fingerprint, theme_digest, repr(site), base_url, tuple(languages))
 

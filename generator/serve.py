@@ -32,9 +32,9 @@ class _State:
         self.lock = threading.Lock()
 
 
-def _rebuild(builder: Builder, state: _State, log: Callable[[str], None]) -> None:
+def _rebuild(builder: Builder, state: _State, log: Callable[[str], None], changed: set[str] | None = None) -> None:
     try:
-        result = builder.build()
+        result = builder.build(changed=changed)
     except ContentError as exc:
         log(report.render(exc.problems, "text", getattr(exc, "checked", 0)))
         return
@@ -104,8 +104,9 @@ def serve(content_dir: Path, output: Path, port: int = 8000, log: Callable[[str]
     log(f"serving {output} on {base_url} (Ctrl+C to stop)")
     watched = [p for p in (content_dir, default_theme(), LOCALE_DIR) if p.exists()]
     try:
-        for _changes in watchfiles.watch(*watched, debounce=300):
-            _rebuild(builder, state, log)
+        for changes in watchfiles.watch(*watched, debounce=300):
+            # the changed paths: an edit of a dataset is applied to the last build alone (generator.quick)
+            _rebuild(builder, state, log, {path for _, path in changes})
     except KeyboardInterrupt:
         pass
     finally:

@@ -311,3 +311,134 @@ def test_problems_from_the_file_cache_are_the_same(example: Path, tmp_path: Path
     assert reports[0] == reports[1]
     assert any("no-such-dataset" in line for line in reports[0])
     assert any("licence" in line for line in reports[0])
+
+
+# --- quick rebuilds: a warm builder given the changed paths (portal serve's watcher) --------------------------
+
+ARBRES = f"{MVL}/datasets/arbres-alignement.yaml"
+PRIVATE = "organizations/diodp/datasets/tableau-de-bord-interne-diodp.yaml"
+
+
+def _warm(example: Path, site: Path) -> Builder:
+    builder = Builder(example, site, warm=True)
+    builder.build()
+    return builder
+
+
+def _same_as_full(example: Path, site: Path, tmp_path: Path, builder: Builder) -> None:
+    builder.wait_for_search()  # exports and search index follow the pages in the background
+    full = tmp_path / "full"
+    shutil.rmtree(full, ignore_errors=True)
+    build(example, full, full=True)
+    assert files_of(site) == files_of(full)
+
+
+QUICK_EDITS: list[tuple[str, str, str]] = [
+    (ARBRES, "title: Arbres", "title: Les arbres"),  # card, listings, reuse pages, exports
+    (ARBRES, "Inventaire des", "Inventaire complet des"),  # description: Markdown
+    (ARBRES, "files/arbres/arbres.csv", "files/arbres/arbres-2025.csv"),  # a resource's URL: redirect page
+    (ARBRES, "format: geojson", "format: json"),  # formats shown on cards
+    (PRIVATE, "title: ", "title: Interne - "),  # no page, but the dashboard and private exports
+    ("users/oceane-perrin/datasets/", "title: ", "title: Le "),  # a user's dataset: the user page
+]
+
+
+@pytest.mark.parametrize("edit", QUICK_EDITS, ids=["title", "description", "resource-url", "format", "private", "user"])
+def test_a_quick_rebuild_equals_a_full_build(example: Path, tmp_path: Path, edit) -> None:
+    rel, old, new = edit
+    path = example / rel
+    if path.is_dir():
+        path = sorted(path.glob("*.yaml"))[0]
+    site = tmp_path / "site"
+    builder = _warm(example, site)
+    before = _stamps(site)
+    _edit(path, old, new)
+    result = builder.build(changed=[path])
+    assert result.quick and result.incremental
+    _same_as_full(example, site, tmp_path, builder)
+    changed = {rel for rel, stamp in _stamps(site).items() if stamp != before.get(rel)}
+    assert len(changed) < len(before) // 4  # never more than what shows the dataset
+    assert changed or rel == PRIVATE  # a private dataset's title shows nowhere
+    # the state it saved is the site's: a later build from the disk has nothing to do
+    again = build(example, site)
+    assert (again.incremental, again.rendered, again.written, again.removed) == (True, 0, 0, 0)
+
+
+def test_quick_rebuilds_in_a_row(example: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    builder = _warm(example, site)
+    other = example / MVL / "datasets/points-apport-volontaire.yaml"
+    for text in ("Arbres", "Grands arbres", "Arbres"):  # back to the start: the first pages again
+        _edit(
+            example / ARBRES,
+            f"title: {builder.last.renderer.index.portal.datasets['arbres-alignement'].title}",
+            f"title: {text}",
+        )
+        _edit(other, "title: ", "title: X")
+        assert builder.build(changed=[example / ARBRES, str(other)]).quick
+        _same_as_full(example, site, tmp_path, builder)
+    rename_user(example)  # not a dataset: the ordinary rebuild, and quick ones after it again
+    result = builder.build(changed=[example / "users/alice-martin.yaml"])
+    assert result.incremental and not result.quick
+    edit_dataset(example)
+    assert builder.build(changed=[example / ARBRES]).quick
+    _same_as_full(example, site, tmp_path, builder)
+
+
+SLOW_CHANGES: list[tuple[Callable[[Path], None], str]] = [
+    (add_dataset, f"{MVL}/datasets/aaa-nouveau.yaml"),  # a new file
+    (make_private, "organizations/metropole-val-de-loire/datasets/budget-primitif-metropole.yaml"),  # shape
+    (lambda c: _edit(c / ARBRES, "last_modified: 2025-03-02", "last_modified: 2025-09-02"), ARBRES),  # dates
+    (lambda c: _edit(c / ARBRES, "  - id: ", "  - id: 0", 1), ARBRES),  # a resource id
+    (rename_organization, f"{LIGEO}/organization.yaml"),  # not a dataset
+    (add_theme, "theme/404.html"),
+]
+
+
+@pytest.mark.parametrize("change", SLOW_CHANGES, ids=["new", "private", "dates", "resource-id", "org", "theme"])
+def test_what_a_quick_rebuild_cannot_apply_gets_an_ordinary_one(example: Path, tmp_path: Path, change) -> None:
+    function, rel = change
+    site = tmp_path / "site"
+    builder = _warm(example, site)
+    function(example)
+    result = builder.build(changed=[example / rel, example / "site.yaml"][: 2 if function is add_theme else 1])
+    assert result.incremental and not result.quick
+    _same_as_full(example, site, tmp_path, builder)
+
+
+def test_a_quick_rebuild_of_invalid_content_keeps_the_site(example: Path, tmp_path: Path) -> None:
+    from generator.errors import ContentError
+
+    site = tmp_path / "site"
+    builder = _warm(example, site)
+    before = files_of(site)
+    path = example / ARBRES
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original + "licence: x\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        builder.build(changed=[path])
+    assert any(p.file.endswith("arbres-alignement.yaml") and p.line > 1 for p in caught.value.problems)
+    assert files_of(site) == before
+    path.write_text(original.replace("title: Arbres", "title: Les arbres"), encoding="utf-8")
+    assert builder.build(changed=[path]).quick
+    _same_as_full(example, site, tmp_path, builder)
+
+
+def test_a_file_that_came_and_went_changes_nothing(example: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    builder = _warm(example, site)
+    result = builder.build(changed=[example / MVL / "datasets/.arbres-alignement.yaml.swp"])
+    assert (result.quick, result.rendered, result.written) == (True, 0, 0)
+
+
+def test_an_unsaved_quick_rebuild_means_a_full_build(example: Path, tmp_path: Path) -> None:
+    """Pages moved in, state not saved yet (the process was killed): the next build from the disk is full."""
+    site = tmp_path / "site"
+    builder = _warm(example, site)
+    edit_dataset(example)
+    builder.build(changed=[example / ARBRES])
+    builder.wait_for_search()
+    cache.BuildState.unsaved_marker(example, site).touch()
+    assert not build(example, site).incremental
+    assert not cache.BuildState.unsaved_marker(example, site).exists()
+    assert build(example, site).incremental

@@ -24,7 +24,7 @@ class Unit:
     """Export files made together: ``make()`` yields ``(path relative to the site, bytes)``."""
 
     name: str
-    key: Any
+    key: Any  # a value, or a function computing it (see keys.value)
     make: Callable[[], Iterator[tuple[str, bytes]]]
 
 
@@ -75,8 +75,12 @@ def _catalog_units(index: Any, urls: Any) -> Iterator[Unit]:
     )
     for number in range(1, count + 1):
         chunk = datasets[(number - 1) * CATALOG_PAGE : number * CATALOG_PAGE]
-        key = (len(datasets), dates if number == 1 else None, tuple(keys.dataset_part(index, d) for d in chunk))
+        key = _bind(_catalog_key, index, len(datasets), dates if number == 1 else None, chunk)
         yield Unit(f"site/catalog/{number}", key, _bind(catalog_page, index, urls, datasets, number))
+
+
+def _catalog_key(index: Any, total: int, dates: tuple | None, chunk: list) -> Any:
+    return (total, dates, tuple(keys.dataset_part(index, d) for d in chunk))
 
 
 def _api_units(index: Any, urls: Any) -> Iterator[Unit]:
@@ -88,12 +92,15 @@ def _api_units(index: Any, urls: Any) -> Iterator[Unit]:
         count = page_count(len(items), api.PAGE_SIZE)
         for number in range(1, count + 1):
             chunk = items[(number - 1) * api.PAGE_SIZE : number * api.PAGE_SIZE]
-            key = (len(items), tuple(item_key[kind](index, item) for item in chunk))
             yield Unit(
                 f"site/api/{kind}/{number}",
-                key,
+                _bind(_listing_key, index, item_key[kind], len(items), chunk),
                 _bind(_listing_page, index, urls, kind, chunk, number, count, len(items)),
             )
+
+
+def _listing_key(index: Any, item_key: Callable, total: int, chunk: list) -> Any:
+    return (total, tuple(item_key(index, item) for item in chunk))
 
 
 def _listing_page(index: Any, urls: Any, kind: str, chunk: list, number: int, count: int, total: int):
@@ -116,23 +123,24 @@ def units(index: Any, urls: Any) -> list[Unit]:
     """
     found = [
         *_catalog_units(index, urls),
-        Unit("site/tables", index.content_digest, _bind(tables.site_files, index, urls)),
-        Unit("site/feeds", index.content_digest, _bind(feeds.site_files, index, urls)),
-        Unit("site/sitemap", keys.sitemap(index), _bind(sitemap.files, index, urls)),
+        Unit("site/tables", index.everything, _bind(tables.site_files, index, urls)),
+        Unit("site/feeds", index.everything, _bind(feeds.site_files, index, urls)),
+        Unit("site/sitemap", _bind(keys.sitemap, index), _bind(sitemap.files, index, urls)),
         *_api_units(index, urls),
     ]
     for org in index.organizations:
-        key = keys.organization_scope(index, org)
+        key = _bind(keys.organization_scope, index, org)
         found.append(Unit(f"organizations/{org.slug}", key, _bind(_organization, index, urls, org)))
     for dataset in index.datasets:
-        key = keys.dataset(index, dataset)
+        key = _bind(keys.dataset, index, dataset)
         found.append(Unit(f"datasets/{dataset.slug}", key, _item(index, urls, "datasets", dataset)))
     for reuse in index.reuses:
-        found.append(Unit(f"reuses/{reuse.slug}", keys.reuse_api(index, reuse), _item(index, urls, "reuses", reuse)))
+        key = _bind(keys.reuse_api, index, reuse)
+        found.append(Unit(f"reuses/{reuse.slug}", key, _item(index, urls, "reuses", reuse)))
     return found
 
 
-def _bind(function: Callable, *args: Any) -> Callable[[], Iterator[tuple[str, bytes]]]:
+def _bind(function: Callable, *args: Any) -> Callable[[], Any]:
     return lambda: function(*args)
 
 

@@ -1,0 +1,238 @@
+"""Rebuilds driven by the changed paths: a warm builder (``portal serve``) applies an edit to its last build.
+
+Why: at 50,000 datasets an incremental rebuild stats every file, models the whole portal again and computes
+the keys of 476,000 pages (about 40 s) to find the dozen pages one edit changed. A file watcher already says
+which files changed, and the last build knows, for each content path, which pages and export units read it:
+their keys record what they read (:func:`generator.build.page_key`). So an edited dataset file is checked
+alone, applied to the last build's model in place, and only the outputs that read it get their keys computed
+again; those whose key changed are rendered.
+
+When this is sound: the edit must leave unchanged what the last build's indexes were made from, what
+:func:`shape` returns (visibility, dates, resource ids; the owner and slug come from the path, which did not
+change), so that every list, count, pager and page path stays as it was. The shape also covers what the
+cross-file rules read of a dataset (:func:`generator.integrity.slim`: its resource ids), so the portal stays
+valid when the file itself is. Anything else (a new, deleted or moved file, another kind of file, the theme,
+a changed shape) returns None, and the builder runs its ordinary incremental build, which is always right.
+
+The pages are in place when :func:`rebuild` returns. Export units and the search index follow in the
+builder's background thread (the CSV tables and the search index cover the whole site: seconds at that
+scale), which then saves the build state; until it has, a marker makes any other build of the folder a full
+one (:meth:`generator.cache.BuildState.unsaved_marker`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import build, cache, dashboard, export
+from .cache import stat_key
+from .layout import classify
+from .load import display_path
+from .model import Dataset
+from .validate import check_file, repo_root_of
+
+log = logging.getLogger("portal.quick")
+
+
+@dataclasses.dataclass
+class Warm:
+    """What a warm build made: the renderer (with its index and model), pages, units, who reads what."""
+
+    renderer: build.Renderer
+    pages: list[build.Page]
+    page_deps: build.Dependencies
+    units: list[export.Unit]
+    unit_deps: build.Dependencies
+    files: int
+
+    @functools.cached_property
+    def positions(self) -> dict[str, int]:
+        """Output path -> position in ``pages`` (made on the first quick rebuild only)."""
+        urls = self.renderer.urls
+        return {page.output(urls): position for position, page in enumerate(self.pages)}
+
+
+def shape(dataset: Dataset) -> tuple:
+    """What the indexes, lists, counts and page paths of a build read of a dataset (besides owner and slug)."""
+    return (dataset.private, dataset.created, dataset.last_modified, tuple(r.id for r in dataset.resources))
+
+
+@dataclasses.dataclass
+class _Edit:
+    rel: str
+    digest: bytes
+    dataset: Dataset  # the object of the last build, updated in place
+    new: Dataset
+
+
+def rebuild(builder: build.Builder, warm: Warm, changed: Iterable[Path | str]) -> build.BuildResult | None:
+    """Apply ``changed`` to the last build, or return None when only an ordinary build can (see above)."""
+    state = builder.state
+    if state is None:
+        return None
+    index = warm.renderer.index
+    edits = _read_edits(builder, index, changed)
+    if edits is None:
+        return None
+    before = {edit.rel: shape(edit.dataset) for edit in edits}
+    if any(shape(edit.new) != before[edit.rel] for edit in edits):
+        return None
+    for edit in edits:
+        _apply(builder, index, edit)
+    if edits:
+        index.summarize_digests()
+        dashboard.forget(index, {e.dataset.owner[1] for e in edits if e.dataset.owner[0] == "organization"})
+    try:
+        fresh = _fresh_pages(warm, [edit.dataset for edit in edits if not edit.dataset.private])
+    except KeyError:  # cannot happen with the shape unchanged; the ordinary build rebuilds from the model
+        return None
+    markers = _markers([edit.rel for edit in edits])
+    todo = {position for marker in markers for position in warm.page_deps.get(marker, ())} | fresh
+    urls = warm.renderer.urls
+    new_keys: dict[str, bytes] = {}
+    changed_pages = []
+    for position in sorted(todo):
+        page = warm.pages[position]
+        out = page.output(urls)
+        value = build.page_key(page)[0] if page.key is not None else os.urandom(16)
+        if state.pages.get(out) != value:
+            new_keys[out] = value
+            changed_pages.append(page)
+    output, content_dir = builder.output, index.content_dir
+    units = _changed_units(warm, state, markers)
+    if changed_pages or units:
+        cache.BuildState.unsaved_marker(content_dir, output).touch()
+    written: list[str] = []
+    if changed_pages:
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
+        try:
+            sink = build.Sink(staging, live=output)
+            warm.renderer.write(changed_pages, sink)
+            written = sink.take()[1]
+            build._commit(staging, output, written, [])
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        state.pages.update(new_keys)
+    reindex = any(build._indexed(rel, urls) for rel in written)
+    if changed_pages or units:
+        builder._searching = threading.Thread(target=_follow, args=(builder, warm, state, units, reindex), daemon=True)
+        builder._searching.start()
+    return build.BuildResult(output, len(warm.pages), warm.files, 0.0, True, len(changed_pages), len(written), 0, True)
+
+
+def _read_edits(builder: build.Builder, index: Any, changed: Iterable[Path | str]) -> list[_Edit] | None:
+    """The changed files as edits of datasets the last build has, checked; None when one is anything else."""
+    content_dir = index.content_dir
+    repo_root = repo_root_of(content_dir)
+    edits, problems = [], []
+    for path in changed:
+        path = Path(path).absolute()
+        try:
+            rel = path.relative_to(content_dir).as_posix()
+        except ValueError:  # the theme, the translations
+            return None
+        if rel not in index.digests:
+            if not os.path.lexists(path):
+                continue  # a file that came and went (an editor's temporary file): the content is the same
+            return None
+        location = classify(rel)
+        dataset = index.portal.datasets.get(location.slug) if location is not None else None
+        if location is None or location.kind != "dataset" or dataset is None or dataset.path != rel:
+            return None
+        try:
+            key = stat_key(os.stat(path))
+        except OSError:  # deleted
+            return None
+        doc = check_file(path, display_path(path, repo_root), location.schema)
+        if doc.problems:
+            problems += doc.problems
+            continue
+        if builder.files is not None:
+            builder.files.put(rel, key, doc)
+        if doc.digest != index.digests[rel]:
+            new = Dataset.from_data(location.slug, location.owner, rel, doc.data)
+            edits.append(_Edit(rel, doc.digest, dataset, new))
+    if problems:
+        raise build.InvalidContent(sorted(problems), len(edits) + len({p.file for p in problems}))
+    return edits
+
+
+def _apply(builder: build.Builder, index: Any, edit: _Edit) -> None:
+    """Put the edit into the model object every page, unit and index of the last build holds."""
+    for item in dataclasses.fields(Dataset):
+        object.__setattr__(edit.dataset, item.name, getattr(edit.new, item.name))  # frozen for everyone else
+    index.digests[edit.rel] = edit.digest
+    if builder.models is not None:
+        builder.models[edit.rel] = (edit.digest, edit.dataset)
+    if edit.dataset.slug in index.formats:
+        index.formats[edit.dataset.slug] = build.formats_of(edit.dataset)
+
+
+def _fresh_pages(warm: Warm, datasets: list[Dataset]) -> set[int]:
+    """Make again the pages of each dataset (their context holds its resources), in the same positions."""
+    index, urls = warm.renderer.index, warm.renderer.urls
+    found = {}
+    for dataset in datasets:
+        for page in build.pages_of_dataset(index, dataset):
+            found[warm.positions[page.output(urls)]] = page
+    for position, page in found.items():
+        warm.pages[position] = page
+    return set(found)
+
+
+def _markers(rels: list[str]) -> set[str]:
+    """What keys recorded when they read these files: the files, their owners' folders, the whole content."""
+    found = {build.EVERYTHING, *rels}
+    for rel in rels:
+        parts = rel.split("/")
+        if len(parts) >= 3 and parts[0] in ("organizations", "users"):
+            found.add(f"{parts[0]}/{parts[1]}/")
+    return found
+
+
+def _changed_units(warm: Warm, state: cache.BuildState, markers: set[str]) -> list[tuple[export.Unit, bytes]]:
+    todo = {position for marker in markers for position in warm.unit_deps.get(marker, ())}
+    found = []
+    for position in sorted(todo):
+        unit = warm.units[position]
+        value = build.unit_key(unit)[0]
+        if unit.name not in state.units or state.units[unit.name][0] != value:
+            found.append((unit, value))
+    return found
+
+
+def _follow(
+    builder: build.Builder, warm: Warm, state: cache.BuildState, units: list[tuple[export.Unit, bytes]], reindex: bool
+) -> None:
+    """In the background: the export units, the search index, then the state (which removes the marker)."""
+    index, output = warm.renderer.index, builder.output
+    try:
+        if units:
+            staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
+            try:
+                sink = build.Sink(staging, live=output)
+                made = build.make_units([unit for unit, _ in units], sink)
+                written = sink.take()[1]
+                removed = sorted(
+                    {f for unit, _ in units for f in state.units.get(unit.name, (b"", []))[1]}
+                    - {f for files in made.values() for f in files}
+                )
+                build._commit(staging, output, written, removed)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            for unit, value in units:
+                state.units[unit.name] = (value, made[unit.name])
+        if reindex:
+            build._reindex(index, output)
+        state.save(index.content_dir, output)
+    except Exception:  # the marker stays: the next build from the disk is a full one
+        log.exception("the exports and search index of the last edit were not updated")
