@@ -19,10 +19,10 @@ Guarantees:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import gc
-import hashlib
 import multiprocessing
 import os
 import shutil
@@ -177,27 +177,32 @@ class SiteIndex:
         self.digests = dict(digests)
         for rel in (*sorted(self.images.values()), *_data_files(content_dir)):
             self.digests[rel] = cache.digest((content_dir / rel).read_bytes())
-        self.summarize_digests()
-
-    def summarize_digests(self) -> None:
-        """The digests of the whole content, of each owner's folder, of link checks and metrics (O(files))."""
-        folders: dict[tuple[str, str], list[bytes]] = defaultdict(list)
-        everything = hashlib.blake2b(digest_size=16)
-        for rel in sorted(self.digests):
-            value = self.digests[rel]
-            everything.update(rel.encode() + b"\0" + value)
+        self._paths = sorted(self.digests)
+        self.content_digest = self._digest_of(self._paths)
+        folders: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for rel in self._paths:
             parts = rel.split("/", 2)
             if len(parts) == 3 and parts[0] in ("organizations", "users"):
-                owner = ("organization" if parts[0] == "organizations" else "user", parts[1])
-                folders[owner].append(rel.encode() + b"\0" + value)
-        self.content_digest = everything.digest()
-        self.folders = {owner: cache.digest(b"".join(items)) for owner, items in folders.items()}
-        self.links_digest = cache.key_digest(
-            [(r, v) for r, v in sorted(self.digests.items()) if r.startswith("links/")]
-        )
-        self.metrics_digest = cache.key_digest(
-            [(r, v) for r, v in sorted(self.digests.items()) if r.startswith("metrics/")]
-        )
+                folders[("organization" if parts[0] == "organizations" else "user", parts[1])].append(rel)
+        self.folders = {owner: self._digest_of(paths) for owner, paths in folders.items()}
+        self.links_digest = cache.key_digest([(r, self.digests[r]) for r in self._paths if r.startswith("links/")])
+        self.metrics_digest = cache.key_digest([(r, self.digests[r]) for r in self._paths if r.startswith("metrics/")])
+
+    def _digest_of(self, paths: list[str]) -> bytes:
+        return cache.digest(b"".join(b"%s\0%s" % (rel.encode(), self.digests[rel]) for rel in paths))
+
+    def refresh(self, owners: set[tuple[str, str]]) -> None:
+        """The digests of the whole content and of ``owners``' folders again, after edits of existing files.
+
+        A warm builder's quick rebuild (:mod:`generator.quick`) calls it: the set of files is the same, so
+        only the digests of what holds the edited files are computed again.
+        """
+        self.content_digest = self._digest_of(self._paths)
+        for owner in owners:
+            prefix = self.owner_path(owner)
+            start = bisect.bisect_left(self._paths, prefix)
+            stop = bisect.bisect_left(self._paths, prefix + "\U0010ffff", start)
+            self.folders[owner] = self._digest_of(self._paths[start:stop])
 
     def file(self, path: str) -> tuple[str, bytes]:
         """A content file as keys see it: its path and its digest."""
@@ -795,7 +800,11 @@ class Builder:
         # the pages are in place at once and the search index follows in a background thread (Pagefind reads
         # every dataset page: seconds on a large portal). A one-shot build frees the parsed files instead.
         self.warm = warm
-        self._searching: threading.Thread | None = None
+        self._searching: threading.Thread | None = None  # the background work of the last rebuild (warm)
+        self._lock = threading.Lock()
+        self._indexer: subprocess.Popen | None = None  # the Pagefind process of that work, while it runs
+        self._stopping = False
+        self.search_owed = False  # the live search index is older than the pages (a reindex stopped or failed)
         self.output = Path(output).absolute()
         self.base_url = base_url
         self.jobs = jobs
@@ -813,7 +822,7 @@ class Builder:
         depend on them are made again, without reading the rest of the content.
         """
         started = time.perf_counter()
-        self.wait_for_search()
+        self._stop_background()
         if changed is not None and not full and self.last is not None:
             from . import quick  # quick builds on this module
 
@@ -872,15 +881,77 @@ class Builder:
         if self.warm:
             from . import quick
 
-            self.last = quick.Warm(renderer, all_pages, page_deps, units, unit_deps, result.files)
+            positions = dict(zip(page_keys, range(len(all_pages)), strict=True))
+            self.last = quick.Warm(renderer, all_pages, positions, page_deps, units, unit_deps, result.files)
         result.seconds = time.perf_counter() - started
         return result
 
     def wait_for_search(self) -> None:
-        """Wait for the search index a previous rebuild left updating in the background (``warm``)."""
+        """Wait for what a previous rebuild left running in the background (``warm``): search index, exports."""
         if self._searching is not None:
             self._searching.join()
             self._searching = None
+
+    def _stop_background(self) -> None:
+        """A new build supersedes the search index the last one was still making: stop Pagefind, owe the index.
+
+        At 50,000 datasets Pagefind reads for minutes; a second edit in ``portal serve`` would otherwise wait
+        for the index of the first. The rest of the background work (exports, state) is short and completes.
+        """
+        if self._searching is None:
+            return
+        with self._lock:
+            self._stopping = True
+            if self._indexer is not None:
+                self._indexer.kill()
+        try:
+            self.wait_for_search()
+        finally:
+            self._stopping = False
+
+    def in_background(self, work: Callable[[], None]) -> None:
+        """Run ``work`` in this builder's background thread (a warm builder's, after the pages are in place)."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:  # logged: the pages are in place, and the next rebuild tries again
+                search.log.exception("the background part of the last rebuild failed")
+
+        self._searching = threading.Thread(target=run, daemon=True)
+        self._searching.start()
+
+    def reindex(self, index: SiteIndex) -> None:
+        """Index the live site's dataset pages into a staging folder, then replace the changed bundle files.
+
+        A marker file says the index is owed until it is done, so that a build interrupted here (or stopped by
+        a newer one, :meth:`_stop_background`) indexes again next time, even from another process.
+        """
+        output = self.output
+        marker = cache.BuildState.search_marker(index.content_dir, output)
+        marker.touch()
+        self.search_owed = True
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
+        try:
+            bundle = staging / "bundle"
+            with self._lock:
+                if self._stopping:
+                    return
+                started = search.start(output, index, bundle)
+                self._indexer = started[0] if started is not None else None
+            try:
+                search.finish(started)
+            except search.SearchIndexError:
+                if self._stopping:
+                    return
+                raise
+            finally:
+                self._indexer = None
+            _replace_bundle(output, bundle)
+            self.search_owed = False
+            marker.unlink(missing_ok=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
     # --- a full build: a new folder, swapped in -------------------------------------------------------------
 
@@ -903,6 +974,7 @@ class Builder:
             done = render_pages(renderer, all_pages, units, sink, self.jobs, search_site=temp)
             static = copy_files(statics, sink)
             _swap(temp, output)
+            self.search_owed = False
         except BaseException:
             shutil.rmtree(temp, ignore_errors=True)
             raise
@@ -953,16 +1025,18 @@ class Builder:
             removed = sorted(before - keep)
             search_key = _search_key(renderer.index, all_pages, urls)
             reindex = (
-                search_key != state.search or not same or any(_indexed(rel, urls) for rel in done.written + removed)
+                search_key != state.search
+                or not same
+                or self.search_owed
+                or any(_indexed(rel, urls) for rel in done.written + removed)
             )
             state.committing = True
             state.save(content_dir, output)
             _commit(staging, output, done.written, removed)
             if reindex and self.warm:
-                self._searching = threading.Thread(target=_reindex_logged, args=(renderer.index, output), daemon=True)
-                self._searching.start()
+                self.in_background(functools.partial(self.reindex, renderer.index))
             elif reindex:
-                _reindex(renderer.index, output)
+                self.reindex(renderer.index)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         state = cache.BuildState(
@@ -1084,25 +1158,8 @@ def _commit(staging: Path, output: Path, written: list[str], removed: list[str])
             folder = folder.parent
 
 
-def _reindex(index: SiteIndex, output: Path) -> None:
-    """Index the live site's dataset pages into a staging folder, then replace the changed bundle files."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
-    try:
-        _index_into(index, output, staging / "bundle")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _reindex_logged(index: SiteIndex, output: Path) -> None:
-    """:func:`_reindex` in a background thread: a failure is logged (the next rebuild indexes again)."""
-    try:
-        _reindex(index, output)
-    except PortalError as exc:
-        search.log.error("the search index was not updated: %s", exc)
-
-
-def _index_into(index: SiteIndex, output: Path, bundle: Path) -> None:
-    search.finish(search.start(output, index, bundle))
+def _replace_bundle(output: Path, bundle: Path) -> None:
+    """Move the files of a new search bundle that differ from the live ones into the live site."""
     live = output / search.BUNDLE
     new_files = (
         {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()} if bundle.is_dir() else set()

@@ -240,6 +240,11 @@ class BuildState:
         """
         return BuildState.path(content_dir, output).with_suffix(".unsaved")
 
+    @staticmethod
+    def search_marker(content_dir: Path, output: Path) -> Path:
+        """A file present while the output's search index is older than its pages (a reindex is owed)."""
+        return BuildState.path(content_dir, output).with_suffix(".search")
+
     @classmethod
     def load(cls, content_dir: Path, output: Path) -> BuildState | None:
         """The state of ``output`` when it is still the folder that build wrote, else None."""
@@ -254,6 +259,8 @@ class BuildState:
             return None
         if state.output != str(Path(output).absolute()) or state.output_inode != inode:
             return None
+        if cls.search_marker(content_dir, output).exists():
+            state.search = b""  # no key matches: the search index is made again
         return state
 
     def save(self, content_dir: Path, output: Path) -> None:
@@ -265,4 +272,10 @@ class BuildState:
 
     @staticmethod
     def forget(content_dir: Path, output: Path) -> None:
-        BuildState.path(content_dir, output).unlink(missing_ok=True)
+        """Before a full build: it makes everything anew, the search index too."""
+        for path in (
+            BuildState.path(content_dir, output),
+            BuildState.unsaved_marker(content_dir, output),
+            BuildState.search_marker(content_dir, output),
+        ):
+            path.unlink(missing_ok=True)

@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import logging
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,8 +38,6 @@ from .load import display_path
 from .model import Dataset
 from .validate import check_file, repo_root_of
 
-log = logging.getLogger("portal.quick")
-
 
 @dataclasses.dataclass
 class Warm:
@@ -49,16 +45,11 @@ class Warm:
 
     renderer: build.Renderer
     pages: list[build.Page]
+    positions: dict[str, int]  # output path -> position in pages
     page_deps: build.Dependencies
     units: list[export.Unit]
     unit_deps: build.Dependencies
     files: int
-
-    @functools.cached_property
-    def positions(self) -> dict[str, int]:
-        """Output path -> position in ``pages`` (made on the first quick rebuild only)."""
-        urls = self.renderer.urls
-        return {page.output(urls): position for position, page in enumerate(self.pages)}
 
 
 def shape(dataset: Dataset) -> tuple:
@@ -81,52 +72,62 @@ def rebuild(builder: build.Builder, warm: Warm, changed: Iterable[Path | str]) -
         return None
     index = warm.renderer.index
     edits = _read_edits(builder, index, changed)
-    if edits is None:
-        return None
-    before = {edit.rel: shape(edit.dataset) for edit in edits}
-    if any(shape(edit.new) != before[edit.rel] for edit in edits):
+    if edits is None or any(shape(edit.new) != shape(edit.dataset) for edit in edits):
         return None
     for edit in edits:
         _apply(builder, index, edit)
+    owners = {edit.dataset.owner for edit in edits}
     if edits:
-        index.summarize_digests()
-        dashboard.forget(index, {e.dataset.owner[1] for e in edits if e.dataset.owner[0] == "organization"})
+        index.refresh(owners)
+        dashboard.forget(index, {slug for kind, slug in owners if kind == "organization"})
     try:
         fresh = _fresh_pages(warm, [edit.dataset for edit in edits if not edit.dataset.private])
     except KeyError:  # cannot happen with the shape unchanged; the ordinary build rebuilds from the model
         return None
     markers = _markers([edit.rel for edit in edits])
     todo = {position for marker in markers for position in warm.page_deps.get(marker, ())} | fresh
-    urls = warm.renderer.urls
-    new_keys: dict[str, bytes] = {}
-    changed_pages = []
-    for position in sorted(todo):
-        page = warm.pages[position]
-        out = page.output(urls)
-        value = build.page_key(page)[0] if page.key is not None else os.urandom(16)
-        if state.pages.get(out) != value:
-            new_keys[out] = value
-            changed_pages.append(page)
-    output, content_dir = builder.output, index.content_dir
+    # the pages that read the whole content (the site dashboard sums every organization) follow in the
+    # background: rendering them is O(portal), the rest is O(what shows the edited datasets)
+    whole = set(warm.page_deps.get(build.EVERYTHING, ()))
+    now, later = _changed_pages(warm, state, todo - whole), _changed_pages(warm, state, todo & whole)
     units = _changed_units(warm, state, markers)
-    if changed_pages or units:
-        cache.BuildState.unsaved_marker(content_dir, output).touch()
-    written: list[str] = []
-    if changed_pages:
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
-        try:
-            sink = build.Sink(staging, live=output)
-            warm.renderer.write(changed_pages, sink)
-            written = sink.take()[1]
-            build._commit(staging, output, written, [])
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        state.pages.update(new_keys)
-    reindex = any(build._indexed(rel, urls) for rel in written)
-    if changed_pages or units:
-        builder._searching = threading.Thread(target=_follow, args=(builder, warm, state, units, reindex), daemon=True)
-        builder._searching.start()
-    return build.BuildResult(output, len(warm.pages), warm.files, 0.0, True, len(changed_pages), len(written), 0, True)
+    output = builder.output
+    if now or later or units:
+        cache.BuildState.unsaved_marker(index.content_dir, output).touch()
+    written = _put(warm, state, output, now)
+    if now or later or units or builder.search_owed:
+        builder.in_background(functools.partial(_follow, builder, warm, state, later, units, written))
+    rendered = len(now) + len(later)
+    return build.BuildResult(output, len(warm.pages), warm.files, 0.0, True, rendered, len(written), 0, True)
+
+
+def _changed_pages(warm: Warm, state: cache.BuildState, positions: set[int]) -> list[tuple[build.Page, bytes]]:
+    """The pages at ``positions`` whose key changed, with their new key digest."""
+    urls = warm.renderer.urls
+    found = []
+    for position in sorted(positions):
+        page = warm.pages[position]
+        value = build.page_key(page)[0] if page.key is not None else os.urandom(16)
+        if state.pages.get(page.output(urls)) != value:
+            found.append((page, value))
+    return found
+
+
+def _put(warm: Warm, state: cache.BuildState, output: Path, pages: list[tuple[build.Page, bytes]]) -> list[str]:
+    """Render ``pages`` into a staging folder, move those whose bytes changed into the live site."""
+    if not pages:
+        return []
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
+    try:
+        sink = build.Sink(staging, live=output)
+        warm.renderer.write([page for page, _ in pages], sink)
+        written = sink.take()[1]
+        build._commit(staging, output, written, [])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    urls = warm.renderer.urls
+    state.pages.update((page.output(urls), value) for page, value in pages)
+    return written
 
 
 def _read_edits(builder: build.Builder, index: Any, changed: Iterable[Path | str]) -> list[_Edit] | None:
@@ -211,28 +212,30 @@ def _changed_units(warm: Warm, state: cache.BuildState, markers: set[str]) -> li
 
 
 def _follow(
-    builder: build.Builder, warm: Warm, state: cache.BuildState, units: list[tuple[export.Unit, bytes]], reindex: bool
+    builder: build.Builder,
+    warm: Warm,
+    state: cache.BuildState,
+    later: list[tuple[build.Page, bytes]],
+    units: list[tuple[export.Unit, bytes]],
+    written: list[str],
 ) -> None:
-    """In the background: the export units, the search index, then the state (which removes the marker)."""
-    index, output = warm.renderer.index, builder.output
-    try:
-        if units:
-            staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
-            try:
-                sink = build.Sink(staging, live=output)
-                made = build.make_units([unit for unit, _ in units], sink)
-                written = sink.take()[1]
-                removed = sorted(
-                    {f for unit, _ in units for f in state.units.get(unit.name, (b"", []))[1]}
-                    - {f for files in made.values() for f in files}
-                )
-                build._commit(staging, output, written, removed)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-            for unit, value in units:
-                state.units[unit.name] = (value, made[unit.name])
-        if reindex:
-            build._reindex(index, output)
-        state.save(index.content_dir, output)
-    except Exception:  # the marker stays: the next build from the disk is a full one
-        log.exception("the exports and search index of the last edit were not updated")
+    """In the background: site-wide pages, export units, the state (which removes the marker), the search index."""
+    index, output, urls = warm.renderer.index, builder.output, warm.renderer.urls
+    written = written + _put(warm, state, output, later)
+    if units:
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
+        try:
+            sink = build.Sink(staging, live=output)
+            made = build.make_units([unit for unit, _ in units], sink)
+            removed = sorted(
+                {f for unit, _ in units for f in state.units.get(unit.name, (b"", []))[1]}
+                - {f for files in made.values() for f in files}
+            )
+            build._commit(staging, output, sink.take()[1], removed)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        for unit, value in units:
+            state.units[unit.name] = (value, made[unit.name])
+    state.save(index.content_dir, output)
+    if builder.search_owed or any(build._indexed(rel, urls) for rel in written):
+        builder.reindex(index)

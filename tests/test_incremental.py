@@ -442,3 +442,46 @@ def test_an_unsaved_quick_rebuild_means_a_full_build(example: Path, tmp_path: Pa
     assert not build(example, site).incremental
     assert not cache.BuildState.unsaved_marker(example, site).exists()
     assert build(example, site).incremental
+
+
+def test_a_new_edit_stops_the_search_index_of_the_last_one(example: Path, tmp_path: Path, monkeypatch) -> None:
+    """Pagefind takes minutes on a large portal: a second edit stops it rather than wait, and the index is owed."""
+    import subprocess
+    import time
+
+    from generator import search
+
+    site = tmp_path / "site"
+    builder = _warm(example, site)
+    real_start = search.start
+    slow = []
+
+    def slow_start(site_dir, index, bundle=None):  # an indexer that would run for a minute
+        slow.append(subprocess.Popen(["sleep", "60"]))
+        return slow[-1], bundle
+
+    monkeypatch.setattr(search, "start", slow_start)
+    edit_dataset(example)
+    assert builder.build(changed=[example / ARBRES]).quick
+    while not slow:  # the background thread gets to the search index
+        time.sleep(0.05)
+    monkeypatch.setattr(search, "start", real_start)
+    _edit(example / ARBRES, "Inventaire des", "Inventaire complet des")
+    started = time.perf_counter()
+    assert builder.build(changed=[example / ARBRES]).quick
+    assert time.perf_counter() - started < 10  # it did not wait for the minute
+    assert slow[0].poll() is not None  # stopped
+    _same_as_full(example, site, tmp_path, builder)  # the second rebuild indexed again: the index is whole
+    assert not builder.search_owed
+    assert not cache.BuildState.search_marker(example, site).exists()
+
+
+def test_an_owed_search_index_is_made_by_the_next_build(example: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(example, site)
+    pagefind = site / "pagefind"
+    shutil.rmtree(pagefind)
+    cache.BuildState.search_marker(example, site).touch()  # as an indexer killed with its process leaves it
+    again = build(example, site)
+    assert again.incremental and pagefind.is_dir()
+    assert not cache.BuildState.search_marker(example, site).exists()
