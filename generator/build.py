@@ -1028,11 +1028,11 @@ class Builder:
                 search_key != state.search
                 or not same
                 or self.search_owed
-                or any(_indexed(rel, urls) for rel in done.written + removed)
+                or any(is_indexed(rel, urls) for rel in done.written + removed)
             )
             state.committing = True
             state.save(content_dir, output)
-            _commit(staging, output, done.written, removed)
+            commit(staging, output, done.written, removed)
             if reindex and self.warm:
                 self.in_background(functools.partial(self.reindex, renderer.index))
             elif reindex:
@@ -1129,14 +1129,14 @@ def _search_key(index: SiteIndex, all_pages: list[Page], urls: Urls) -> bytes:
     return cache.key_digest((tuple(p.output(urls) for p in all_pages if p.template == search.INDEXED_TEMPLATE),))
 
 
-def _indexed(rel: str, urls: Urls) -> bool:
+def is_indexed(rel: str, urls: Urls) -> bool:
     parts = rel.split("/")
     if len(parts) == 4 and parts[0] in urls.languages[1:]:
         parts = parts[1:]
     return len(parts) == 3 and parts[0] == "datasets" and parts[2] == "index.html" and parts[1] != "r"
 
 
-def _commit(staging: Path, output: Path, written: list[str], removed: list[str]) -> None:
+def commit(staging: Path, output: Path, written: list[str], removed: list[str]) -> None:
     """Move the staged files into the live site (one rename each), then delete what the site no longer has."""
     made: set[Path] = set()
     for rel in written:
@@ -1166,7 +1166,7 @@ def _replace_bundle(output: Path, bundle: Path) -> None:
     )
     old_files = {p.relative_to(live).as_posix() for p in live.rglob("*") if p.is_file()} if live.is_dir() else set()
     changed = [rel for rel in sorted(new_files) if not _same_bytes(live / rel, (bundle / rel).read_bytes())]
-    _commit(bundle, live, changed, sorted(old_files - new_files))
+    commit(bundle, live, changed, sorted(old_files - new_files))
 
 
 def describe(result: BuildResult) -> str:

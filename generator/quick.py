@@ -122,7 +122,7 @@ def _put(warm: Warm, state: cache.BuildState, output: Path, pages: list[tuple[bu
         sink = build.Sink(staging, live=output)
         warm.renderer.write([page for page, _ in pages], sink)
         written = sink.take()[1]
-        build._commit(staging, output, written, [])
+        build.commit(staging, output, written, [])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     urls = warm.renderer.urls
@@ -231,11 +231,11 @@ def _follow(
                 {f for unit, _ in units for f in state.units.get(unit.name, (b"", []))[1]}
                 - {f for files in made.values() for f in files}
             )
-            build._commit(staging, output, sink.take()[1], removed)
+            build.commit(staging, output, sink.take()[1], removed)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         for unit, value in units:
             state.units[unit.name] = (value, made[unit.name])
     state.save(index.content_dir, output)
-    if builder.search_owed or any(build._indexed(rel, urls) for rel in written):
+    if builder.search_owed or any(build.is_indexed(rel, urls) for rel in written):
         builder.reindex(index)
