@@ -26,6 +26,7 @@ import dataclasses
 import functools
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -137,9 +138,8 @@ def _read_edits(builder: build.Builder, index: Any, changed: Iterable[Path | str
     edits, problems = [], []
     for path in changed:
         path = Path(path).absolute()
-        try:
-            rel = path.relative_to(content_dir).as_posix()
-        except ValueError:  # the theme, the translations
+        rel = _relative(path, content_dir)
+        if rel is None:  # the theme, the translations
             return None
         if rel not in index.digests:
             if not os.path.lexists(path):
@@ -150,9 +150,12 @@ def _read_edits(builder: build.Builder, index: Any, changed: Iterable[Path | str
         if location is None or location.kind != "dataset" or dataset is None or dataset.path != rel:
             return None
         try:
-            key = stat_key(os.stat(path))
+            facts = os.lstat(path)
         except OSError:  # deleted
             return None
+        if not stat.S_ISREG(facts.st_mode):  # now a link or a folder: validation says what is wrong
+            return None
+        key = stat_key(facts)
         doc = check_file(path, display_path(path, repo_root), location.schema)
         if doc.problems:
             problems += doc.problems
@@ -165,6 +168,14 @@ def _read_edits(builder: build.Builder, index: Any, changed: Iterable[Path | str
     if problems:
         raise build.InvalidContent(sorted(problems), len(edits) + len({p.file for p in problems}))
     return edits
+
+
+def _relative(path: Path, content_dir: Path) -> str | None:
+    """``path`` relative to the content folder, also when one of them was given through a symbolic link."""
+    for candidate, folder in ((path, content_dir), (path.resolve(), content_dir.resolve())):
+        if candidate.is_relative_to(folder):
+            return candidate.relative_to(folder).as_posix()
+    return None
 
 
 def _apply(builder: build.Builder, index: Any, edit: _Edit) -> None:

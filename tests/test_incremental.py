@@ -424,6 +424,23 @@ def test_a_quick_rebuild_of_invalid_content_keeps_the_site(example: Path, tmp_pa
     _same_as_full(example, site, tmp_path, builder)
 
 
+def test_a_dataset_file_replaced_by_a_link_is_refused(example: Path, tmp_path: Path) -> None:
+    """Content must not be read through a symbolic link: the quick path leaves it to validation."""
+    from generator.errors import ContentError
+
+    site = tmp_path / "site"
+    builder = _warm(example, site)
+    secret = tmp_path / "secret.yaml"
+    shutil.copy(example / ARBRES, secret)
+    _edit(secret, "title: Arbres", "title: Secret")
+    (example / ARBRES).unlink()
+    (example / ARBRES).symlink_to(secret)
+    with pytest.raises(ContentError) as caught:
+        builder.build(changed=[example / ARBRES])
+    assert any(p.code == "symlink" for p in caught.value.problems)
+    assert "Secret" not in (site / "datasets/arbres-alignement/index.html").read_text(encoding="utf-8")
+
+
 def test_a_file_that_came_and_went_changes_nothing(example: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     builder = _warm(example, site)
