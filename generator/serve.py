@@ -9,6 +9,7 @@ template) keeps serving the previous site and reports the problems through ``log
 from __future__ import annotations
 
 import http.server
+import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -89,8 +90,6 @@ def _handler(output: Path, state: _State) -> type[http.server.SimpleHTTPRequestH
 
 def serve(content_dir: Path, output: Path, port: int = 8000, log: Callable[[str], None] = lambda _: None) -> None:
     """Serve until interrupted. The site is built for ``http://127.0.0.1:<port>/`` so every link works."""
-    import watchfiles  # imported here: only serve needs it
-
     content_dir, output = Path(content_dir), Path(output)
     state = _State()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _handler(output.absolute(), state))
@@ -98,17 +97,36 @@ def serve(content_dir: Path, output: Path, port: int = 8000, log: Callable[[str]
     # one builder for the session: its caches stay in memory between rebuilds; the search index of a rebuild
     # is updated in the background, after the pages are in place
     builder = Builder(content_dir, output, base_url=base_url, warm=True)
+    # the watcher starts before the first build, so that an edit made while it runs is not lost
+    changes: queue.Queue[set[str]] = queue.Queue()
+    stop = threading.Event()
+    watched = [p for p in (content_dir, default_theme(), LOCALE_DIR) if p.exists()]
+    watcher = threading.Thread(target=_watch, args=(watched, changes, stop), daemon=True)
+    watcher.start()
     _rebuild(builder, state, log)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     log(f"serving {output} on {base_url} (Ctrl+C to stop)")
-    watched = [p for p in (content_dir, default_theme(), LOCALE_DIR) if p.exists()]
     try:
-        for changes in watchfiles.watch(*watched, debounce=300):
+        while True:
+            try:
+                changed = changes.get(timeout=0.5)  # a timeout keeps Ctrl+C working
+            except queue.Empty:
+                continue
+            while not changes.empty():  # several batches waited for the last rebuild: one rebuild for all
+                changed |= changes.get()
             # the changed paths: an edit of a dataset is applied to the last build alone (generator.quick)
-            _rebuild(builder, state, log, {path for _, path in changes})
+            _rebuild(builder, state, log, changed)
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         server.shutdown()
         server.server_close()
+
+
+def _watch(folders: list[Path], changes: queue.Queue, stop: threading.Event) -> None:
+    import watchfiles  # imported here: only serve needs it
+
+    for batch in watchfiles.watch(*folders, debounce=300, stop_event=stop):
+        changes.put({path for _, path in batch})
