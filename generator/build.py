@@ -826,7 +826,13 @@ class Builder:
         if changed is not None and not full and self.last is not None:
             from . import quick  # quick builds on this module
 
-            result = quick.rebuild(self, self.last, changed)
+            try:
+                result = quick.rebuild(self, self.last, changed)
+            except ContentError:
+                raise  # found before anything changed: the last build still holds
+            except BaseException:
+                self.last = None  # a page failed after the model changed: the next build is an ordinary one
+                raise
             if result is not None:
                 result.seconds = time.perf_counter() - started
                 return result

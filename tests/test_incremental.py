@@ -441,6 +441,29 @@ def test_a_dataset_file_replaced_by_a_link_is_refused(example: Path, tmp_path: P
     assert "Secret" not in (site / "datasets/arbres-alignement/index.html").read_text(encoding="utf-8")
 
 
+def test_a_page_that_fails_in_a_quick_rebuild_leaves_the_next_build_to_the_ordinary_path(
+    example: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from generator import build as build_module
+
+    site = tmp_path / "site"
+    builder = _warm(example, site)
+    real = build_module.Renderer.render
+
+    def broken(self, page):
+        raise build_module.BuildError("a broken template")
+
+    monkeypatch.setattr(build_module.Renderer, "render", broken)
+    edit_dataset(example)
+    with pytest.raises(build_module.BuildError):
+        builder.build(changed=[example / ARBRES])
+    monkeypatch.setattr(build_module.Renderer, "render", real)
+    edit_dataset_description(example)
+    result = builder.build(changed=[example / ARBRES])
+    assert result.incremental and not result.quick  # every key is compared again: the first edit too
+    _same_as_full(example, site, tmp_path, builder)
+
+
 def test_a_file_that_came_and_went_changes_nothing(example: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     builder = _warm(example, site)
