@@ -877,12 +877,8 @@ class Builder:
         recording = index if self.warm else None
         page_keys, page_deps = _page_keys(all_pages, urls, recording)
         unit_keys, unit_deps = _unit_keys(units, recording)
-        if state is None:
-            result, state = self._full(renderer, all_pages, page_keys, units, unit_keys, statics, globals_key)
-        else:
-            result, state = self._incremental(
-                renderer, all_pages, page_keys, units, unit_keys, statics, globals_key, state
-            )
+        plan = _Plan(renderer, all_pages, page_keys, units, unit_keys, statics, globals_key)
+        result, state = self._full(plan) if state is None else self._incremental(plan, state)
         self.state = state
         if self.warm:
             from . import quick
@@ -961,16 +957,8 @@ class Builder:
 
     # --- a full build: a new folder, swapped in -------------------------------------------------------------
 
-    def _full(
-        self,
-        renderer: Renderer,
-        all_pages: list[Page],
-        page_keys: dict[str, bytes],
-        units: list,
-        unit_keys: dict[str, bytes],
-        statics: dict,
-        globals_key: bytes,
-    ):
+    def _full(self, plan: _Plan) -> tuple[BuildResult, cache.BuildState]:
+        renderer, all_pages, units = plan.renderer, plan.pages, plan.units
         output, content_dir = self.output, renderer.index.content_dir
         output.parent.mkdir(parents=True, exist_ok=True)
         cache.BuildState.forget(content_dir, output)
@@ -978,16 +966,16 @@ class Builder:
         try:
             sink = Sink(temp)
             done = render_pages(renderer, all_pages, units, sink, self.jobs, search_site=temp)
-            static = copy_files(statics, sink)
+            static = copy_files(plan.statics, sink)
             _swap(temp, output)
             self.search_owed = False
         except BaseException:
             shutil.rmtree(temp, ignore_errors=True)
             raise
         state = cache.BuildState(
-            globals=globals_key,
-            pages=page_keys,
-            units={u.name: (unit_keys[u.name], done.units[u.name]) for u in units},
+            globals=plan.globals_key,
+            pages=plan.page_keys,
+            units={u.name: (plan.unit_keys[u.name], done.units[u.name]) for u in units},
             static=static,
             search=_search_key(renderer.index, all_pages, renderer.urls),
         )
@@ -997,19 +985,16 @@ class Builder:
 
     # --- an incremental build: changed files staged, then moved into the live folder ------------------------
 
-    def _incremental(
-        self,
-        renderer: Renderer,
-        all_pages: list[Page],
-        page_keys: dict[str, bytes],
-        units: list,
-        unit_keys: dict[str, bytes],
-        statics: dict,
-        globals_key: bytes,
-        state: cache.BuildState,
-    ):
+    def _incremental(self, plan: _Plan, state: cache.BuildState) -> tuple[BuildResult, cache.BuildState]:
+        renderer, all_pages, page_keys, units, unit_keys = (
+            plan.renderer,
+            plan.pages,
+            plan.page_keys,
+            plan.units,
+            plan.unit_keys,
+        )
         output, urls, content_dir = self.output, renderer.urls, renderer.index.content_dir
-        same = state.globals == globals_key
+        same = state.globals == plan.globals_key
         changed = [
             page
             for page, (out, key) in zip(all_pages, page_keys.items(), strict=True)
@@ -1022,11 +1007,11 @@ class Builder:
         try:
             sink = Sink(staging, live=output)
             done = render_pages(renderer, changed, redo, sink, self.jobs)
-            static = copy_files(statics, sink)  # the sink writes only those that changed
+            static = copy_files(plan.statics, sink)  # the sink writes only those that changed
             done.add(*sink.take())
             new_units = {name: (unit_keys[name], state.units[name][1]) for name in unit_keys if name in state.units}
             new_units.update({name: (unit_keys[name], files) for name, files in done.units.items()})
-            keep = set(page_keys) | {f for _, files in new_units.values() for f in files} | set(statics)
+            keep = set(page_keys) | {f for _, files in new_units.values() for f in files} | set(plan.statics)
             before = set(state.pages) | {f for _, files in state.units.values() for f in files} | set(state.static)
             removed = sorted(before - keep)
             search_key = _search_key(renderer.index, all_pages, urls)
@@ -1046,7 +1031,7 @@ class Builder:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         state = cache.BuildState(
-            globals=globals_key,
+            globals=plan.globals_key,
             pages=page_keys,
             units=new_units,
             static=static,
@@ -1057,6 +1042,19 @@ class Builder:
         return BuildResult(
             output, len(all_pages), len(keep), 0.0, True, rendered, len(done.written), len(removed)
         ), state
+
+
+@dataclass
+class _Plan:
+    """What one build makes: pages and export units with their key digests, static files, the global key."""
+
+    renderer: Renderer
+    pages: list[Page]
+    page_keys: dict[str, bytes]  # output path -> key digest, in the order of pages
+    units: list[export.Unit]
+    unit_keys: dict[str, bytes]  # unit name -> key digest
+    statics: dict[str, Path]
+    globals_key: bytes
 
 
 def _memo(folder: Path, header: bytes, name: str) -> cache.Memo:
