@@ -16,9 +16,10 @@ from __future__ import annotations
 import difflib
 import functools
 import gc
+import itertools
 import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from .layout import SLUG_RE, Location, classify
 from .load import Document, Entry, display_path, gc_paused, read_document
 
 PARALLEL_THRESHOLD = 2000  # below this, starting worker processes costs more than it saves
+CHUNK = 250  # files per task sent to a worker
 IGNORED_NAMES = {".gitkeep"}
 _TYPE_NAMES = {
     "string": "text",
@@ -83,22 +85,27 @@ def validate(
     repo_root = repo_root_of(content_dir)
     result = Validation(content_dir)
     work: list[tuple[Path | str, str, Location]] = []
-    for abspath, shown, location, problem in scan(content_dir, repo_root):
-        if problem is not None:
-            result.problems.append(problem)
-        elif location.schema is None:
-            result.entries.append(Entry(location))
-        else:
-            work.append((abspath, shown, location))
+
+    def to_check() -> Iterator[tuple[Path | str, str, Location]]:
+        for abspath, shown, location, problem in scan(content_dir, repo_root):
+            if problem is not None:
+                result.problems.append(problem)
+            elif location.schema is None:
+                result.entries.append(Entry(location))
+            else:
+                work.append((abspath, shown, location))
+                yield work[-1]
+
     with gc_paused():
-        documents = (
-            _check_cached(work, jobs, keep_data, cache) if cache is not None else _check_files(work, jobs, keep_data)
-        )
-    for (_, _, location), doc in zip(work, documents, strict=True):
-        result.entries.append(Entry(location, doc))
-        result.problems.extend(doc.problems)
-    site_file = display_path(content_dir / "site.yaml", repo_root)
-    result.problems.extend(check_portal(result.entries, site_file))
+        if cache is not None:
+            documents = _check_cached(list(to_check()), jobs, keep_data, cache)
+        else:  # the workers start on the first files while the folders are still being scanned
+            documents = _check_files(to_check(), jobs, keep_data)
+        for (_, _, location), doc in zip(work, documents, strict=True):
+            result.entries.append(Entry(location, doc))
+            result.problems.extend(doc.problems)
+        site_file = display_path(content_dir / "site.yaml", repo_root)
+        result.problems.extend(check_portal(result.entries, site_file))
     result.problems.sort()
     return result
 
@@ -187,14 +194,15 @@ def _where_hint(rel: str) -> str:
     return "see docs/content.md for where each kind of file goes (e.g. organizations/<org>/datasets/<slug>.yaml)"
 
 
-def _check_files(work: list[tuple[Path | str, str, Location]], jobs: int | None, keep_data: bool) -> list[Document]:
-    items = [(abspath, file, location.schema, keep_data) for abspath, file, location in work]
-    if jobs == 1 or len(work) < PARALLEL_THRESHOLD:
-        return [_check_file_star(item) for item in items]
+def _check_files(work: Iterable[tuple[Path | str, str, Location]], jobs: int | None, keep_data: bool) -> list[Document]:
+    """Check the files of ``work``, read as they come: a scan feeds the workers while it goes on."""
+    items = ((abspath, file, location.schema, keep_data) for abspath, file, location in work)
+    head = list(itertools.islice(items, PARALLEL_THRESHOLD))
+    if jobs == 1 or len(head) < PARALLEL_THRESHOLD:
+        return [_check_file_star(item) for item in itertools.chain(head, items)]
     jobs = jobs or os.cpu_count() or 1
-    chunk = max(1, min(500, len(work) // (jobs * 8)))
-    with ProcessPoolExecutor(jobs, initializer=gc.disable) as pool:  # see load.gc_paused
-        return list(pool.map(_check_file_star, items, chunksize=chunk))
+    with ProcessPoolExecutor(jobs, initializer=gc.disable) as pool:  # see load.gc_paused; map submits as it reads
+        return list(pool.map(_check_file_star, itertools.chain(head, items), chunksize=CHUNK))
 
 
 def _check_cached(
