@@ -4,8 +4,9 @@
 
 A warm builder is one that has built once already, so its file cache and build state are in memory (serve
 keeps one for its whole session). The script builds once (not timed: incremental when OUTPUT was built from
-CONTENT before), appends a word to the title of a typical dataset (as ``run_all.py`` does), times the
-rebuild (until the pages are in place, then until the search index, updated in the background, is too),
+CONTENT before), appends a word to the title of a typical dataset (as ``run_all.py`` does), gives the builder
+that file's path (as serve's file watcher does: a quick rebuild, :mod:`generator.quick`), times the
+rebuild (until the pages are in place, then until the work it leaves to the background thread is done),
 restores the file and times that rebuild too. ``--profile N`` prints the N costliest functions of the edit's rebuild
 (cumulative time, cProfile): where the time of an incremental rebuild goes. Target (issue 9): < 1 s at 50,000
 datasets.
