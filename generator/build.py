@@ -933,8 +933,7 @@ class Builder:
         marker = cache.BuildState.search_marker(index.content_dir, output)
         marker.touch()
         self.search_owed = True
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
-        try:
+        with staging_folder(output, "search") as staging:
             bundle = staging / "bundle"
             with self._lock:
                 if self._stopping:
@@ -952,8 +951,6 @@ class Builder:
             _replace_bundle(output, bundle)
             self.search_owed = False
             marker.unlink(missing_ok=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
 
     # --- a full build: a new folder, swapped in -------------------------------------------------------------
 
@@ -1003,8 +1000,7 @@ class Builder:
         redo = [
             u for u in units if not same or u.name not in state.units or state.units[u.name][0] != unit_keys[u.name]
         ]
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
-        try:
+        with staging_folder(output, "stage") as staging:
             sink = Sink(staging, live=output)
             done = render_pages(renderer, changed, redo, sink, self.jobs)
             static = copy_files(plan.statics, sink)  # the sink writes only those that changed
@@ -1028,8 +1024,6 @@ class Builder:
                 self.in_background(functools.partial(self.reindex, renderer.index))
             elif reindex:
                 self.reindex(renderer.index)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         state = cache.BuildState(
             globals=plan.globals_key,
             pages=page_keys,
@@ -1055,6 +1049,16 @@ class _Plan:
     unit_keys: dict[str, bytes]  # unit name -> key digest
     statics: dict[str, Path]
     globals_key: bytes
+
+
+@contextlib.contextmanager
+def staging_folder(output: Path, kind: str) -> Iterator[Path]:
+    """A temporary folder next to ``output`` (same disk: its files move in with renames), removed after use."""
+    folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.{kind}-", dir=output.parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _memo(folder: Path, header: bytes, name: str) -> cache.Memo:

@@ -25,9 +25,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -85,7 +83,8 @@ def rebuild(builder: build.Builder, warm: Warm, changed: Iterable[Path | str]) -
         fresh = _fresh_pages(warm, [edit.dataset for edit in edits if not edit.dataset.private])
     except KeyError:  # cannot happen with the shape unchanged; the ordinary build rebuilds from the model
         return None
-    markers = _markers([edit.rel for edit in edits])
+    # what the keys recorded when they read these files: the files, their owners' folders, the whole content
+    markers = {build.EVERYTHING, *(edit.rel for edit in edits), *(index.owner_path(owner) for owner in owners)}
     todo = {position for marker in markers for position in warm.page_deps.get(marker, ())} | fresh
     # the pages that read the whole content (the site dashboard sums every organization) follow in the
     # background: rendering them is O(portal), the rest is O(what shows the edited datasets)
@@ -118,14 +117,11 @@ def _put(warm: Warm, state: cache.BuildState, output: Path, pages: list[tuple[bu
     """Render ``pages`` into a staging folder, move those whose bytes changed into the live site."""
     if not pages:
         return []
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
-    try:
+    with build.staging_folder(output, "stage") as staging:
         sink = build.Sink(staging, live=output)
         warm.renderer.write([page for page, _ in pages], sink)
         written = sink.take()[1]
         build.commit(staging, output, written, [])
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     urls = warm.renderer.urls
     state.pages.update((page.output(urls), value) for page, value in pages)
     return written
@@ -201,16 +197,6 @@ def _fresh_pages(warm: Warm, datasets: list[Dataset]) -> set[int]:
     return set(found)
 
 
-def _markers(rels: list[str]) -> set[str]:
-    """What keys recorded when they read these files: the files, their owners' folders, the whole content."""
-    found = {build.EVERYTHING, *rels}
-    for rel in rels:
-        parts = rel.split("/")
-        if len(parts) >= 3 and parts[0] in ("organizations", "users"):
-            found.add(f"{parts[0]}/{parts[1]}/")
-    return found
-
-
 def _changed_units(warm: Warm, state: cache.BuildState, markers: set[str]) -> list[tuple[export.Unit, bytes]]:
     todo = {position for marker in markers for position in warm.unit_deps.get(marker, ())}
     found = []
@@ -234,8 +220,7 @@ def _follow(
     index, output, urls = warm.renderer.index, builder.output, warm.renderer.urls
     written = written + _put(warm, state, output, later)
     if units:
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage-", dir=output.parent))
-        try:
+        with build.staging_folder(output, "stage") as staging:
             sink = build.Sink(staging, live=output)
             made = build.make_units([unit for unit, _ in units], sink)
             removed = sorted(
@@ -243,8 +228,6 @@ def _follow(
                 - {f for files in made.values() for f in files}
             )
             build.commit(staging, output, sink.take()[1], removed)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         for unit, value in units:
             state.units[unit.name] = (value, made[unit.name])
     state.save(index.content_dir, output)
