@@ -730,8 +730,7 @@ def render_pages(
     finally:
         _WORKER = None
         if indexing is not None:  # a page failed: stop the indexer before the temporary site is removed
-            indexing[0].kill()
-            indexing[0].wait()
+            indexing.kill()
 
 
 def static_files(index: SiteIndex, theme_folder: Path | None) -> dict[str, Path]:
@@ -802,7 +801,7 @@ class Builder:
         self.warm = warm
         self._searching: threading.Thread | None = None  # the background work of the last rebuild (warm)
         self._lock = threading.Lock()
-        self._indexer: subprocess.Popen | None = None  # the Pagefind process of that work, while it runs
+        self._indexer: search.Indexing | None = None  # the Pagefind runs of that work, while they run
         self._stopping = False
         self.search_owed = False  # the live search index is older than the pages (a reindex stopped or failed)
         self.output = Path(output).absolute()
@@ -939,7 +938,7 @@ class Builder:
                 if self._stopping:
                     return
                 started = search.start(output, index, bundle)
-                self._indexer = started[0] if started is not None else None
+                self._indexer = started
             try:
                 search.finish(started)
             except search.SearchIndexError:

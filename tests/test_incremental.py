@@ -486,31 +486,29 @@ def test_an_unsaved_quick_rebuild_means_a_full_build(example: Path, tmp_path: Pa
 
 def test_a_new_edit_stops_the_search_index_of_the_last_one(example: Path, tmp_path: Path, monkeypatch) -> None:
     """Pagefind takes minutes on a large portal: a second edit stops it rather than wait, and the index is owed."""
-    import subprocess
     import time
 
     from generator import search
 
     site = tmp_path / "site"
     builder = _warm(example, site)
-    real_start = search.start
-    slow = []
-
-    def slow_start(site_dir, index, bundle=None):  # an indexer that would run for a minute
-        slow.append(subprocess.Popen(["sleep", "60"]))
-        return slow[-1], bundle
-
-    monkeypatch.setattr(search, "start", slow_start)
+    real_binary = search.pagefind_binary()
+    started_file = tmp_path / "slow.pid"
+    slow = tmp_path / "slow-pagefind"  # an indexer that would run for a minute
+    slow.write_text(f"#!/bin/sh\necho $$ > {started_file}\nexec sleep 60\n")
+    slow.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: slow)
     edit_dataset(example)
     assert builder.build(changed=[example / ARBRES]).quick
-    while not slow:  # the background thread gets to the search index
+    while not started_file.exists() or not started_file.read_text().strip():  # the background thread got there
         time.sleep(0.05)
-    monkeypatch.setattr(search, "start", real_start)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: real_binary)
     _edit(example / ARBRES, "Inventaire des", "Inventaire complet des")
     started = time.perf_counter()
     assert builder.build(changed=[example / ARBRES]).quick
     assert time.perf_counter() - started < 10  # it did not wait for the minute
-    assert slow[0].poll() is not None  # stopped
+    with pytest.raises(ProcessLookupError):  # stopped, and reaped
+        os.kill(int(started_file.read_text()), 0)
     _same_as_full(example, site, tmp_path, builder)  # the second rebuild indexed again: the index is whole
     assert not builder.search_owed
     assert not cache.BuildState.search_marker(example, site).exists()
