@@ -42,6 +42,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import cbor2
+
 from .errors import PortalError
 
 log = logging.getLogger(__name__)
@@ -218,66 +220,16 @@ def _read(path: Path) -> Any:
     raw = gzip.decompress(path.read_bytes())
     if not raw.startswith(_MAGIC):
         raise SearchIndexError(f"{path.name} is not a Pagefind file this version of portal understands")
-    return _decode(raw, len(_MAGIC))[0]
+    try:
+        return cbor2.loads(raw[len(_MAGIC) :])
+    except cbor2.CBORDecodeError as exc:
+        raise SearchIndexError(f"{path.name} is not a Pagefind file this version of portal understands: {exc}") from exc
 
 
 def _write(path: Path, value: Any) -> None:
     path.write_bytes(gzip.compress(_MAGIC + _encode(value), mtime=0))
 
 
-def _decode(data: bytes, pos: int) -> tuple[Any, int]:
-    """One CBOR item (the subset Pagefind writes: integers, strings, arrays, maps, simple values)."""
-    head = data[pos]
-    major, info = head >> 5, head & 0x1F
-    pos += 1
-    if info < 24:
-        arg = info
-    elif info in (24, 25, 26, 27):
-        size = 1 << (info - 24)
-        arg = int.from_bytes(data[pos : pos + size], "big")
-        pos += size
-    else:
-        raise SearchIndexError(f"unsupported CBOR item 0x{head:02x} in Pagefind's index")
-    if major == 0:
-        return arg, pos
-    if major == 1:
-        return -1 - arg, pos
-    if major == 2:
-        return data[pos : pos + arg], pos + arg
-    if major == 3:
-        return data[pos : pos + arg].decode("utf-8"), pos + arg
-    if major in (4, 5):
-        items = []
-        for _ in range(arg * (2 if major == 5 else 1)):
-            item, pos = _decode(data, pos)
-            items.append(item)
-        return (items if major == 4 else dict(zip(items[::2], items[1::2], strict=True))), pos
-    if major == 7 and arg in (20, 21, 22):
-        return {20: False, 21: True, 22: None}[arg], pos
-    raise SearchIndexError(f"unsupported CBOR item 0x{head:02x} in Pagefind's index")
-
-
-def _head(major: int, arg: int) -> bytes:
-    if arg < 24:
-        return bytes([major << 5 | arg])
-    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if arg < 1 << (8 * size):
-            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
-    raise SearchIndexError("integer too large for CBOR")
-
-
 def _encode(value: Any) -> bytes:
-    if value is False or value is True or value is None:
-        return bytes([0xF4 if value is False else 0xF5 if value is True else 0xF6])
-    if isinstance(value, int):
-        return _head(0, value) if value >= 0 else _head(1, -1 - value)
-    if isinstance(value, bytes):
-        return _head(2, len(value)) + value
-    if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return _head(3, len(raw)) + raw
-    if isinstance(value, list):
-        return _head(4, len(value)) + b"".join(_encode(v) for v in value)
-    if isinstance(value, dict):
-        return _head(5, len(value)) + b"".join(_encode(k) + _encode(v) for k, v in value.items())
-    raise SearchIndexError(f"cannot encode {type(value).__name__} as CBOR")
+    """CBOR as Pagefind writes it (shortest integer heads, definite lengths): cbor2's default encoding."""
+    return cbor2.dumps(value)
