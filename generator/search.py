@@ -40,6 +40,7 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 import cbor2
@@ -151,18 +152,22 @@ class Indexing:
         self._thread.start()
 
     def _run(self) -> None:
-        for command in self._commands:
-            with self._lock:
-                if self._stopped:
+        try:
+            for command in self._commands:
+                with self._lock:
+                    if self._stopped:
+                        return
+                    self._process = subprocess.Popen(command, stdout=PIPE, stderr=PIPE, text=True)
+                out, err = self._process.communicate()
+                if self._process.returncode != 0:
+                    status = self._process.returncode
+                    self._error = SearchIndexError(f"pagefind failed ({status}): {(err or out).strip()}")
                     return
-                self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            out, err = self._process.communicate()
-            if self._process.returncode != 0:
-                self._error = SearchIndexError(f"pagefind failed ({self._process.returncode}): {(err or out).strip()}")
-                return
-            entry = json.loads((self.bundle / ENTRY).read_text(encoding="utf-8"))
-            languages = {**self._entry.get("languages", {}), **entry["languages"]}
-            self._entry = {**entry, "languages": languages}
+                entry = json.loads((self.bundle / ENTRY).read_text(encoding="utf-8"))
+                languages = {**self._entry.get("languages", {}), **entry["languages"]}
+                self._entry = {**entry, "languages": languages}
+        except (OSError, ValueError, KeyError) as exc:  # in this thread, it would only be printed: wait() raises it
+            self._error = SearchIndexError(f"pagefind could not index the site: {exc}")
 
     def kill(self) -> None:
         """Stop the indexing (a newer build supersedes it, or a page failed); :meth:`wait` then raises."""

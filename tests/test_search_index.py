@@ -100,3 +100,13 @@ def test_a_stopped_index_is_never_taken_for_a_whole_one(content: Path, tmp_path:
     indexing.kill()
     with pytest.raises(search.SearchIndexError, match="stopped"):
         indexing.wait()
+
+
+def test_a_binary_that_cannot_run_is_an_error_not_a_silent_empty_index(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "datasets").mkdir(parents=True)
+    not_executable = tmp_path / "pagefind"
+    not_executable.write_text("not a program")
+    indexing = search.Indexing(not_executable, site, tmp_path / "bundle", ["fr", "en"])
+    with pytest.raises(search.SearchIndexError, match="pagefind could not index the site: .*Permission denied"):
+        indexing.wait()
