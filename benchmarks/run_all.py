@@ -131,17 +131,25 @@ def measure(name: str, cmd: list[str], cwd: Path = ROOT, log: Path | None = None
 
 
 def wait_for_deferred_delete(output: Path) -> dict | None:
-    """Wait for the detached ``rm -rf`` of the previous site (``.NAME.old-*`` next to the output)."""
+    """Wait for the detached ``rm -rf`` of the previous site or of a staging folder (``.NAME.*`` next to it).
+
+    Between steps no build runs, so every such folder is being deleted (or was left by a killed build: the
+    wait gives up after ten minutes).
+    """
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    pattern = f".{output.name}.old-*"
+    pattern = f".{output.name}.*-*"
     if not any(output.parent.glob(pattern)):
         return None
-    while any(output.parent.glob(pattern)):
+    while any(output.parent.glob(pattern)) and time.perf_counter() - started < 600:
         time.sleep(0.5)
     seconds = round(time.perf_counter() - started, 1)
-    print(f"  {'(deferred rm -rf of previous site)':34} {seconds:8.1f} s  (load {load:.2f})", flush=True)
-    return {"step": "deferred delete of the previous site", "seconds": seconds, "load": round(load, 2)}
+    print(f"  {'(deferred rm -rf of old site/staging)':34} {seconds:8.1f} s  (load {load:.2f})", flush=True)
+    return {
+        "step": "deferred delete of the previous site or staging folder",
+        "seconds": seconds,
+        "load": round(load, 2),
+    }
 
 
 def count_files(folder: Path) -> tuple[int, int, int]:

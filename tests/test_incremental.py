@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -218,6 +219,31 @@ def test_one_edit_renders_its_pages_and_leaves_other_files_alone(example: Path, 
         if rel not in changed:
             assert stamp == before[rel], rel
     assert len(changed) == again.written + sum(1 for rel in changed if rel.startswith("pagefind/"))
+
+
+def test_a_large_staging_folder_is_left_to_a_detached_rm(example: Path, tmp_path: Path, monkeypatch) -> None:
+    """What a reindex leaves in its staging folder (the bundle's unchanged files) is deleted after the build."""
+    from generator import build as build_module
+
+    logged = tmp_path / "rm.log"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    rm = bin_dir / "rm"  # the real rm, which says what it was given
+    rm.write_text(f'#!/bin/sh\necho "$@" >> {logged}\nexec {shutil.which("rm")} "$@"\n')
+    rm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(build_module, "DETACHED_DELETE_FILES", 0)  # as large as a 50,000-dataset bundle
+    site = tmp_path / "site"
+    build(example, site)
+    edit_dataset(example)
+    assert build(example, site).incremental
+    given = logged.read_text().split()
+    assert any(re.search(r"/\.site\.search-[^/]*$", arg) for arg in given), given  # the reindex's staging folder
+    deadline = time.monotonic() + 30
+    while [p for p in tmp_path.iterdir() if p.name.startswith(".site.")] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")] == []
+    _same_as_full(example, site, tmp_path, Builder(example, site))
 
 
 def test_an_interrupted_commit_means_a_full_build(example: Path, tmp_path: Path) -> None:
