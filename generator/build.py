@@ -1055,7 +1055,7 @@ def staging_folder(output: Path, kind: str) -> Iterator[Path]:
     """A temporary folder next to ``output`` (same disk: its files move in with renames), removed after use.
 
     What is left in it goes the way of a previous site (:func:`_discard`): a search reindex leaves the ~100,000
-    files of Pagefind's bundle that did not change, which took about a minute to delete in the build.
+    files of Pagefind's bundle that did not change, which take 25 s to delete at 50,000 datasets.
     """
     folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.{kind}-", dir=output.parent))
     try:
