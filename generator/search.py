@@ -84,7 +84,7 @@ def dataset_glob(languages: list[str] | tuple[str, ...], language: str) -> str:
     return f"{folder}/*/index.html"
 
 
-INDEXED_TEMPLATE = "dataset.html"  # the pages the glob below selects: a build renders them first
+INDEXED_TEMPLATE = "dataset.html"  # the pages dataset_glob selects: a build renders them first
 
 
 def index_site(site_dir: Path, index: Any) -> None:
@@ -121,8 +121,9 @@ class Indexing:
     """Pagefind over the dataset pages, one run per language, one run after the other, in a thread.
 
     Why one run per language: Pagefind holds every page it indexes in memory until it writes, and a language's
-    index never reads another language's pages (it splits them by ``<html lang>`` anyway). At 5,000 datasets a
-    run over one language peaks at 63% of the memory of a run over both, and the two runs take 12% less time.
+    index never reads another language's pages (it splits them by ``<html lang>`` anyway). At 50,000 datasets a
+    run over one language peaks at 65% of the memory of a run over both (3.1 GB), and the two runs take 26%
+    less time (benchmarks/README.md).
     The bundle is the same bytes: each run writes its language's files into the same folder (the names are
     prefixed with the language) and rewrites ``pagefind-entry.json`` with its language only, so
     :meth:`wait` writes the entry of all the languages.
