@@ -212,10 +212,10 @@ def canonicalize(bundle: Path) -> None:
             path.unlink()
         renamed = {}
         for old, canonical in filters.items():
-            renamed[old] = f"{prefix}_{hashlib.sha256(_encode(canonical)).hexdigest()[:7]}"
+            renamed[old] = f"{prefix}_{hashlib.sha256(cbor2.dumps(canonical)).hexdigest()[:7]}"
             _write(bundle / "filter" / f"{renamed[old]}.pf_filter", canonical)
         meta[_META_FILTERS] = sorted([name, renamed[old]] for name, old in meta[_META_FILTERS])
-        language["hash"] = f"{prefix}_{hashlib.sha256(_encode(meta)).hexdigest()[:10]}"
+        language["hash"] = f"{prefix}_{hashlib.sha256(cbor2.dumps(meta)).hexdigest()[:10]}"
         meta_path.unlink()
         _write(bundle / f"pagefind.{language['hash']}.pf_meta", meta)
     entry["languages"] = dict(sorted(entry["languages"].items()))
@@ -233,9 +233,5 @@ def _read(path: Path) -> Any:
 
 
 def _write(path: Path, value: Any) -> None:
-    path.write_bytes(gzip.compress(_MAGIC + _encode(value), mtime=0))
-
-
-def _encode(value: Any) -> bytes:
-    """CBOR as Pagefind writes it (shortest integer heads, definite lengths): cbor2's default encoding."""
-    return cbor2.dumps(value)
+    # cbor2's default encoding is Pagefind's (shortest integer heads, definite lengths): the same bytes
+    path.write_bytes(gzip.compress(_MAGIC + cbor2.dumps(value), mtime=0))
