@@ -45,7 +45,7 @@ from .layout import SLUG_RE, classify, owned_path
 from .load import display_path
 from .model import email_key
 from .policy import rules
-from .policy.check import explain, parse_blob
+from .policy.check import FolderSnapshot, explain, judge_changes, parse_blob
 from .policy.rules import Actor, Decision, Version
 from .validate import repo_root_of, validate
 
@@ -342,13 +342,7 @@ class Workspace:
 
     def version(self, path: str) -> Version:
         """The file as the role rules see it (the same parser as ``check-roles``)."""
-        file = self.file(path)
-        if not file.is_file():
-            return rules.ABSENT
-        try:
-            return parse_blob(file.read_bytes(), path, keep_nodes=False).version
-        except OSError:
-            return Version(True, None, False)
+        return FolderSnapshot(self.content).version(path)
 
     def data(self, path: str) -> dict:
         return self.version(path).mapping or {}
@@ -418,53 +412,11 @@ def _names(data: dict, key: str) -> frozenset[str]:
 # ------------------------------------------------------------------------------------------ judge and apply
 
 
-class _Facts:
-    """:class:`rules.Facts` of a change set about to be committed: rights from the working tree as it is now
-    (the parent of the commit), consequences from the changes (as :class:`policy.check.CommitFacts` does)."""
-
-    def __init__(self, ws: Workspace, changes: dict[str, Change]):
-        self.ws, self.changes = ws, changes
-
-    def role(self, org: str, user: str) -> str | None:
-        members = self.ws.members(org)
-        if members is not None:
-            return members.get(user)
-        created = self.members_after(org) if not self.ws.exists(org_file(org)) else None
-        return "admin" if created is not None and created.get(user) == "admin" else None
-
-    def members_after(self, org: str) -> dict[str, str] | None:
-        change = self.changes.get(org_file(org))
-        if change is None:
-            return self.ws.members(org)
-        if change.text is None:
-            return None
-        members = rules.members_of(parse_blob(change.text.encode(), change.path, keep_nodes=False).version.mapping)
-        return {user: entries[0][0] for user, entries in members.items()} if members is not None else None
-
-    def harvester_exists(self, org: str, name: str) -> bool:
-        return self.ws.exists(f"organizations/{org}/harvesters/{name}.yaml")
-
-    def _deleted(self, path: str) -> bool:
-        change = self.changes.get(path)
-        return change is not None and change.text is None and self.ws.exists(path)
-
-    def org_deleted(self, org: str) -> bool:
-        return self._deleted(org_file(org))
-
-    def user_deleted(self, user: str) -> bool:
-        return self._deleted(f"users/{user}.yaml")
-
-
 def judge(ws: Workspace, changes: Iterable[Change]) -> list[Decision]:
-    """Every decision ``check-roles`` would make about these changes committed by the workspace's actor."""
-    by_path = {c.path: c for c in changes}
-    facts = _Facts(ws, by_path)
-    decisions: list[Decision] = []
-    for change in by_path.values():
-        old = ws.version(change.path)
-        new = rules.ABSENT if change.text is None else parse_blob(change.text.encode(), change.path).version
-        decisions.extend(rules.judge(ws.actor, facts, change.path, old, new))
-    return decisions
+    """Every decision ``check-roles`` would make about these changes committed by the workspace's actor: the
+    same rules and the same facts (rights from the working tree, the commit's parent)."""
+    after = {c.path: rules.ABSENT if c.text is None else parse_blob(c.text.encode(), c.path).version for c in changes}
+    return judge_changes(ws.actor, ws, after)
 
 
 def check_content(ws: Workspace, changes: list[Change]) -> list[Problem]:

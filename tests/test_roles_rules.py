@@ -198,7 +198,7 @@ def test_harvester_configuration_needs_admin(repo: GitRepo) -> None:
     harvester = f"{ORG}/harvesters/catalogue.yaml"
     repo.edit(harvester, lambda d: d.update(active=False))
     repo.commit("jeanne")
-    repo.edit(harvester, lambda d: d.update(active=True))
+    repo.edit(harvester, lambda d: d.update(active=True, frequency="daily"))
     repo.commit("paul")
     assert denied(repo.check()) == [("harvester", harvester)]
 

@@ -1,10 +1,18 @@
-"""``portal check-roles``: judge every commit of a pull request against the role rules.
+"""``portal check-roles``: judge what a pull request changes on the target branch, with the target's rights.
 
-The pipeline: commits (``rev-list base..head``) → changes (``diff-tree``, renames split into a deletion and
-an addition, a merge only on the paths that differ from all its parents) → decisions
-(:func:`generator.policy.rules.judge`, with the author and the rights read from the *parent* commit) →
-a :class:`Report` of verdicts. Only the touched files, ``site.yaml``, the user files and the
-``organization.yaml`` of touched organizations are ever read, each blob parsed once.
+The pipeline (docs/roles.md, "Semantics"):
+
+1. the net change: the paths that differ between ``base`` (the target branch as it is now) and ``head`` (or
+   git's merge of head into base). Only these can be denied;
+2. each commit of ``base..head``, parents first, by its *own* change: against its parent, or for a merge
+   against git's own merge of its parents (so a merge that takes an old version of a file is that change's
+   author's), a root commit against the empty tree;
+3. that change applied to the :class:`Approved` state (base plus every allowed change so far), as a rebase
+   would apply it, and judged by :func:`generator.policy.rules.judge` with the rights of the approved state;
+4. coverage: every path of the net change must end as the allowed changes made it.
+
+Only the touched files, ``site.yaml``, the user files and the ``organization.yaml`` of touched organizations
+are ever read, each blob parsed once.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ class Verdict:
     held: str
     needed: str
     message: str
+    counted: bool = True  # False: the path is the same in base and head, so the decision cannot deny
 
     @property
     def hint(self) -> str:
@@ -55,7 +64,8 @@ class Verdict:
         head = f"{self.commit[:10]} {self.author}: {self.where}: {self.rule}: {self.message}"
         if self.allowed:
             return f"allowed {head} ({self.author} holds {self.held})"
-        return f"{head}; {self.author} holds {self.held}, needs {self.needed} ({self.hint})"
+        text = f"{head}; {self.author} holds {self.held}, needs {self.needed} ({self.hint})"
+        return text if self.counted else f"not counted (base and head agree on this file) {text}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +80,7 @@ class Verdict:
             "needed": self.needed,
             "message": self.message,
             "hint": self.hint,
+            "counted": self.counted,
         }
 
 
@@ -85,7 +96,8 @@ class Report:
 
     @property
     def violations(self) -> list[Verdict]:
-        return [v for v in self.verdicts if not v.allowed]
+        """The denied decisions that count: on a path the pull request changes."""
+        return [v for v in self.verdicts if not v.allowed and v.counted]
 
     @property
     def ok(self) -> bool:
@@ -119,57 +131,101 @@ def parse_blob(raw: bytes | None, file: str, keep_nodes: bool = True) -> Parsed:
     return Parsed(Version(True, doc.data, not doc.problems), doc, text)
 
 
+Entry = tuple[str, str]  # (mode, blob id) of a path in a tree; None where there is nothing
+_FILE_MODES = ("100644", "100755")
+
+
+@dataclass
+class Person:
+    emails: tuple[str, ...]  # lowercased
+    keys: list[str]
+
+
+def person(data: Any) -> Person | None:
+    """What a user file says about identity: its emails and signing keys (any YAML type tolerated)."""
+    if not isinstance(data, dict):
+        return None
+    emails = data.get("emails")
+    keys = data.get("signing_keys")
+    return Person(
+        tuple(email_key(e) for e in emails if isinstance(e, str)) if isinstance(emails, list) else (),
+        [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else [],
+    )
+
+
 @dataclass
 class Users:
-    """The user files of one state: who an email is, and which keys sign for them."""
+    """The users of one state: who an email is, and which keys sign for them."""
 
-    by_email: dict[str, str | None] = field(default_factory=dict)  # lowercased email -> username (None: shared)
-    keys: dict[str, list[str]] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+    _by_email: dict[str, str | None] | None = None
 
     def lookup(self, email: str) -> str | None:
-        return self.by_email.get(email_key(email))
+        if self._by_email is None:
+            self._by_email = {}
+            for username, who in sorted(self.people.items()):
+                for key in dict.fromkeys(who.emails):
+                    # an email listed by two users identifies neither (validate reports duplicate-email)
+                    self._by_email[key] = username if key not in self._by_email else None
+        return self._by_email.get(email_key(email))
+
+    def keys(self, username: str | None) -> list[str]:
+        who = self.people.get(username or "")
+        return who.keys if who else []
 
 
-class State:
-    """The content of one commit (``None``: the empty tree of a root commit's parent), read lazily."""
+class Approved:
+    """The approved state of a check: the target branch (base) with every allowed change of the pull request
+    applied so far, in commit order. Rights (maintainers, bots, users and their keys, members, harvesters) are
+    read here and nowhere else, so a right taken by a denied change never counts, and no older state of the
+    repository (a fork point, a root commit's empty tree) is ever consulted.
 
-    def __init__(self, checker: _Checker, commit: str | None):
-        self.checker, self.commit = checker, commit
-        self._site: tuple[frozenset[str], frozenset[str]] | None = None
-        self._members: dict[str, dict[str, str] | None] = {}
+    Implements :class:`rules.Snapshot` (content-relative paths); ``entry`` takes repository paths.
+    """
+
+    def __init__(self, checker: _Checker, tree: str):
+        self.checker, self.tree = checker, tree
+        self.overlay: dict[str, Entry | None] = {}
         self._users: Users | None = None
 
-    def parsed(self, path: str) -> Parsed | None:
-        """The file at ``path`` (repository-relative), None when absent."""
-        if self.commit is None:
-            return None
-        found = self.checker.repo.read(f"{self.commit}:{path}")
-        if found is None or found[1] != "blob":
-            return None
-        return self.checker.parse(found[0], path, found[2])
+    def entry(self, path: str) -> Entry | None:
+        if path in self.overlay:
+            return self.overlay[path]
+        return self.checker.repo.entry(self.tree, path)
+
+    def apply(self, path: str, entry: Entry | None) -> None:
+        self.overlay[path] = entry
+        if path.startswith(USERS):
+            self._users = None
+
+    def version(self, path: str) -> Version:
+        return self.parsed(CONTENT + path).version
+
+    def parsed(self, path: str) -> Parsed:
+        entry = self.entry(path)
+        if entry is None or entry[0] not in _FILE_MODES:
+            return Parsed(rules.ABSENT)
+        return self.checker.parse(entry[1], path)
 
     def site(self) -> tuple[frozenset[str], frozenset[str]]:
         """(maintainers, bots)."""
-        if self._site is None:
-            parsed = self.parsed(CONTENT + "site.yaml")
-            data = parsed.version.mapping if parsed else None
-            self._site = (_names(data, "maintainers"), _names(data, "bots")) if data else (frozenset(), frozenset())
-        return self._site
+        data = self.parsed(CONTENT + "site.yaml").version.mapping
+        return (_names(data, "maintainers"), _names(data, "bots")) if data else (frozenset(), frozenset())
 
     def users(self) -> Users:
         if self._users is None:
-            self._users = Users() if self.commit is None else self.checker.users(self.commit)
+            users = Users(dict(self.checker.base_users(self.tree).people))
+            for path, entry in self.overlay.items():
+                username = _user_file(path)
+                if username is None:
+                    continue
+                users.people.pop(username, None)
+                if entry is not None and entry[0] in _FILE_MODES:
+                    found = person(self.checker.parse(entry[1], path).version.mapping)
+                    if found is not None:
+                        users.people[username] = found
+            self._users = users
         return self._users
-
-    def members(self, org: str) -> dict[str, str] | None:
-        if org not in self._members:
-            parsed = self.parsed(f"{CONTENT}organizations/{org}/organization.yaml")
-            members = rules.members_of(parsed.version.mapping) if parsed else None
-            self._members[org] = {user: entries[0][0] for user, entries in members.items()} if members else None
-        return self._members[org]
-
-    def has(self, path: str) -> bool:
-        return self.commit is not None and self.checker.repo.read(f"{self.commit}:{path}") is not None
 
     def actor(self, email: str) -> Actor:
         username = self.users().lookup(email)
@@ -177,43 +233,41 @@ class State:
         return Actor(email, username, username in maintainers, username in bots)
 
 
-def _names(data: dict, key: str) -> frozenset[str]:
-    value = data.get(key)
+USERS = CONTENT + "users/"
+
+
+def _user_file(path: str) -> str | None:
+    """The username of ``content/users/<u>.yaml``, None for any other path."""
+    rest = path[len(USERS) :] if path.startswith(USERS) else ""
+    return rest[: -len(".yaml")] if rest.endswith(".yaml") and "/" not in rest and len(rest) > 5 else None
+
+
+def _names(data: dict | None, key: str) -> frozenset[str]:
+    value = data.get(key) if isinstance(data, dict) else None
     return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
 
 
-class CommitFacts:
-    """:class:`rules.Facts` of one commit: rights from the parent state, consequences from the commit's."""
+@dataclass(frozen=True)
+class Own:
+    """A path a commit changed by itself: against its parent, or, for a merge, against git's own merge of its
+    parents. ``before`` is the version the commit changed; ``strict`` when there is none to trust (a merge
+    conflict resolved by hand, an octopus merge), so the change is judged against the approved state."""
 
-    def __init__(self, before: State, after: State):
-        self.before, self.after = before, after
+    path: str
+    before: Entry | None
+    after: Entry | None
+    strict: bool = False
 
-    def role(self, org: str, user: str) -> str | None:
-        members = self.before.members(org)
-        if members is not None:
-            return members.get(user)
-        # an organization created by this very commit: its listed admins act as admins within the commit
-        created = self.after.members(org)
-        if created is not None and created.get(user) == "admin" and not self._exists_before(org):
-            return "admin"
-        return None
 
-    def _exists_before(self, org: str) -> bool:
-        return self.before.has(f"{CONTENT}organizations/{org}/organization.yaml")
+@dataclass(frozen=True)
+class Transition:
+    """What a commit's own change does to the approved state: ``old`` -> ``new``, the change that is judged.
+    ``applies`` is False for a change judged as made (on an old version it cannot be applied to)."""
 
-    def members_after(self, org: str) -> dict[str, str] | None:
-        return self.after.members(org)
-
-    def org_deleted(self, org: str) -> bool:
-        path = f"{CONTENT}organizations/{org}/organization.yaml"
-        return self.before.has(path) and not self.after.has(path)
-
-    def user_deleted(self, user: str) -> bool:
-        path = f"{CONTENT}users/{user}.yaml"
-        return self.before.has(path) and not self.after.has(path)
-
-    def harvester_exists(self, org: str, name: str) -> bool:
-        return self.before.has(f"{CONTENT}organizations/{org}/harvesters/{name}.yaml")
+    path: str
+    old: Entry | None
+    new: Entry | None
+    applies: bool = True
 
 
 # ----------------------------------------------------------------------------------------------- checking
@@ -227,64 +281,44 @@ class Options:
 
 
 class _Checker:
-    def __init__(self, repo: Repo, options: Options):
+    def __init__(self, repo: Repo, options: Options, base_tree: str, net: set[str]):
         self.repo, self.options = repo, options
         self.when = options.trusted_time or dt.datetime.now(dt.UTC)
+        self.net = net
+        self.approved = Approved(self, base_tree)
+        self.touched: dict[str, str] = {}  # path -> last commit whose own change touched it
+        self.reported: set[str] = set()  # paths changed by a commit whose identity check failed
         self._parsed: dict[str, Parsed] = {}
         self._users: dict[str, Users] = {}  # by tree id of content/users
-        self._user_trees: dict[str, str | None] = {}  # commit -> tree id of content/users
-        self._states: dict[str | None, State] = {}
 
-    def state(self, commit: str | None) -> State:
-        if commit not in self._states:
-            if len(self._states) > 4:  # states of a linear history are used twice: as child, then as parent
-                self._states.pop(next(iter(self._states)))
-            self._states[commit] = State(self, commit)
-        return self._states[commit]
-
-    def parse(self, oid: str, path: str, raw: bytes | None = None) -> Parsed:
+    def parse(self, oid: str, path: str, keep_nodes: bool = True) -> Parsed:
         if oid not in self._parsed:
-            if raw is None:
-                raw = self.repo.blob(oid)
-            self._parsed[oid] = parse_blob(raw, path)
+            self._parsed[oid] = parse_blob(self.repo.blob(oid), path, keep_nodes)
         return self._parsed[oid]
 
-    def users(self, commit: str) -> Users:
-        tree = self.repo.tree(f"{commit}:{CONTENT}users", known=self._users)
-        if tree is None:
+    def base_users(self, tree: str) -> Users:
+        entry = self.repo.entry(tree, USERS.rstrip("/"))
+        if entry is None or entry[0] != "40000":
             return Users()
-        oid, entries = tree
-        if oid not in self._users:
+        if entry[1] not in self._users:
             users = Users()
-            for mode, name, blob in entries:
-                if not (mode.startswith("100") and name.endswith(".yaml")):
-                    continue
-                username = name[: -len(".yaml")]
-                if blob not in self._parsed:
-                    self._parsed[blob] = parse_blob(self.repo.blob(blob), f"{CONTENT}users/{name}", keep_nodes=False)
-                data = self._parsed[blob].version.mapping
-                if data is None:
-                    continue
-                emails = data.get("emails")
-                for email in emails if isinstance(emails, list) else []:
-                    if isinstance(email, str):
-                        key = email_key(email)
-                        # an email listed by two users identifies neither (validate reports duplicate-email)
-                        users.by_email[key] = username if key not in users.by_email else None
-                keys = data.get("signing_keys")
-                users.keys[username] = [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
-            self._users[oid] = users
-        return self._users[oid]
+            for name, (mode, blob) in self.repo.tree(entry[1]).items():
+                if mode in _FILE_MODES and name.endswith(".yaml") and len(name) > 5:
+                    found = person(self.parse(blob, USERS + name, keep_nodes=False).version.mapping)
+                    if found is not None:
+                        users.people[name[: -len(".yaml")]] = found
+            self._users[entry[1]] = users
+        return self._users[entry[1]]
 
-    def version(self, oid: str | None, mode: str, path: str) -> Parsed:
-        if oid is None:
+    def version(self, entry: Entry | None, path: str) -> Parsed:
+        if entry is None:
             return Parsed(rules.ABSENT)
-        if mode in _NOT_BLOBS:
+        if entry[0] not in _FILE_MODES:  # symbolic links and submodules: never content
             return Parsed(Version(True, None, False))
         location = classify(path[len(CONTENT) :]) if path.startswith(CONTENT) else None
         if location is None or location.kind not in rules.READS_CONTENT:
-            return self.text(oid)  # the rule does not look inside: only the text, for the changed line
-        return self.parse(oid, path)
+            return self.text(entry[1])  # the rule does not look inside: only the text, for the changed line
+        return self.parse(entry[1], path)
 
     def text(self, oid: str) -> Parsed:
         key = f"text:{oid}"
@@ -293,40 +327,122 @@ class _Checker:
             self._parsed[key] = Parsed(Version(True, None, True), None, raw.decode("utf-8", errors="replace"))
         return self._parsed[key]
 
-    def check_commit(self, sha: str, parents: tuple[str, ...], report: Report) -> None:
-        commit = self.repo.commit(sha)
-        if len(parents) > 1:
-            changes = self.repo.merge_changes(sha, parents)
-            if not changes:  # a clean merge brings only commits judged on their own
-                return
-        else:
-            changes = self.repo.changes(parents[0] if parents else None, sha)
-        before, after = self.state(parents[0] if parents else None), self.state(sha)
-        actor = before.actor(commit.author_email)
-        report.changes += len(changes)
-        verdict = _VerdictMaker(commit, actor)
-        report.verdicts.extend(self._identity(commit, actor, changes, before, verdict))
-        facts = CommitFacts(before, after)
-        for change in changes:
-            old = self.version(change.old_oid, change.old_mode, change.path)
-            new = self.version(change.new_oid, change.new_mode, change.path)
-            content_path = change.path[len(CONTENT) :] if change.path.startswith(CONTENT) else None
-            for decision in rules.judge(actor, facts, content_path, old.version, new.version):
-                report.verdicts.append(verdict.make(decision, change, old, new))
+    # -------------------------------------------------------------------------------------- what a commit did
 
-    def _identity(self, commit: Commit, actor: Actor, changes, before: State, verdict) -> list[Verdict]:
+    def own_changes(self, commit: Commit) -> list[Own]:
+        parents = commit.parents
+        if len(parents) == 2:
+            auto, conflicts = self.repo.merge_tree(*parents)
+            owns = [
+                Own(c.path, _entry(c, "old"), _entry(c, "new"), c.path in conflicts)
+                for c in self.repo.diff(auto, commit.tree)
+            ]
+            seen = {own.path for own in owns}
+            for path in sorted(conflicts - seen):  # resolved by hand as git's conflicted version: still the author's
+                entry = self.repo.entry(commit.tree, path)
+                owns.append(Own(path, None, entry, True))
+            return owns
+        old = self.repo.commit(parents[0]).tree if parents else self.repo.empty_tree
+        strict = len(parents) > 2  # an octopus merge: whatever differs from its first parent is its author's
+        return [Own(c.path, _entry(c, "old"), _entry(c, "new"), strict) for c in self.repo.diff(old, commit.tree)]
+
+    def transition(self, own: Own) -> Transition:
+        """The change as if the commit were rebased onto the approved state (see docs/roles.md)."""
+        current = self.approved.entry(own.path)
+        if own.strict or own.before == current:
+            return Transition(own.path, current, own.after)
+        merged = self._merge(own.before, current, own.after)
+        if merged is not None:
+            return Transition(own.path, current, merged)
+        location = classify(own.path[len(CONTENT) :]) if own.path.startswith(CONTENT) else None
+        if location is not None and location.kind == "discussion":
+            # append-only files: a message added to an old version is judged as added (both sides appending
+            # is a conflict for git); what lands is judged again where the branches are merged
+            return Transition(own.path, own.before, own.after, applies=False)
+        return Transition(own.path, current, own.after)
+
+    def _merge(self, base: Entry | None, ours: Entry | None, theirs: Entry | None) -> Entry | None:
+        sides = (base, ours, theirs)
+        if any(side is None or side[0] not in _FILE_MODES for side in sides):
+            return None
+        raws = [self.repo.blob(side[1]) for side in sides]
+        if any(raw is None for raw in raws):
+            return None
+        merged = self.repo.merge_file(*raws)
+        return None if merged is None else (theirs[0], self.repo.write_blob(merged))
+
+    # -------------------------------------------------------------------------------------------- judging
+
+    def check_commit(self, sha: str, report: Report) -> None:
+        commit = self.repo.commit(sha)
+        transitions = [t for own in self.own_changes(commit) if (t := self.transition(own)).old != t.new]
+        if not transitions:  # a clean merge, or changes the target branch already has: nothing of its own
+            return
+        report.changes += len(transitions)
+        actor = self.approved.actor(commit.author_email)
+        verdict = _VerdictMaker(commit, actor, counted=any(t.path in self.net for t in transitions))
+        identity = self._identity(commit, actor, transitions, verdict)
+        report.verdicts.extend(identity)
+        trusted = all(v.allowed for v in identity)  # a commit whose author or signature fails changes nothing
+        if not trusted:
+            self.reported.update(t.path for t in transitions)
+        sides = {t.path: (self.version(t.old, t.path), self.version(t.new, t.path)) for t in transitions}
+        after = {path[len(CONTENT) :]: new.version for path, (_, new) in sides.items() if path.startswith(CONTENT)}
+        facts = rules.ChangeFacts(self.approved, after)
+        allowed: dict[str, bool] = {}
+        for t in transitions:
+            old, new = sides[t.path]
+            content_path = t.path[len(CONTENT) :] if t.path.startswith(CONTENT) else None
+            for decision in rules.judge(actor, facts, content_path, old.version, new.version):
+                found = verdict.make(decision, t.path, old, new, t.path in self.net)
+                report.verdicts.append(found)
+                allowed[t.path] = allowed.get(t.path, True) and decision.allowed
+            self.touched[t.path] = sha
+        for t in transitions:  # rights change only through allowed changes, once the whole commit is judged
+            if trusted and t.applies and allowed.get(t.path, True):
+                self.approved.apply(t.path, t.new)
+
+    def coverage(self, final_tree: str, head: str, report: Report) -> None:
+        """Every path the pull request changes must end as its allowed commits made it."""
+        flagged = {v.file for v in report.violations} | {display(path) for path in self.reported}
+        for path in sorted(self.net):
+            if display(path) in flagged:
+                continue
+            final = self.repo.entry(final_tree, path)
+            if self.approved.entry(path) == final:
+                continue
+            sha = self.touched.get(path, head)
+            commit = self.repo.commit(sha)
+            actor = self.approved.actor(commit.author_email)
+            state = "deleted" if final is None else "as it is in head"
+            message = (
+                f"leaves {display(path)} {state}, which is not what the pull request's allowed commits make of it "
+                "applied to the target branch"
+            )
+            maker = _VerdictMaker(commit, actor, counted=True)
+            report.verdicts.append(
+                maker.commit_level(
+                    "net-change",
+                    False,
+                    rules.held_in(actor, None, None),
+                    "changes made by allowed commits",
+                    message,
+                    path,
+                )
+            )
+
+    def _identity(self, commit: Commit, actor: Actor, transitions: list[Transition], verdict) -> list[Verdict]:
         found: list[Verdict] = []
-        claimed, keys = actor.username, before.users().keys.get(actor.username or "", [])
+        users = self.approved.users()
+        claimed, keys = actor.username, users.keys(actor.username)
         if actor.username is None:  # self-registration: the user file this commit creates for its email
-            for change in changes:
-                if change.status == "A" and change.path.startswith(f"{CONTENT}users/"):
-                    data = self.version(change.new_oid, change.new_mode, change.path).version.mapping
-                    emails = data.get("emails") if data else None
-                    if isinstance(emails, list) and email_key(commit.author_email) in [
-                        email_key(e) for e in emails if isinstance(e, str)
-                    ]:
-                        claimed = change.path[len(CONTENT) + len("users/") : -len(".yaml")]
-                        keys = [k for k in data.get("signing_keys") or [] if isinstance(k, str)]
+            for t in transitions:
+                username = _user_file(t.path)
+                if username is None or t.new is None or self.approved.entry(t.path) is not None:
+                    continue
+                who = person(self.version(t.new, t.path).version.mapping)
+                if who is not None and email_key(commit.author_email) in who.emails:
+                    claimed, keys = username, who.keys
         wanted = self.options.actor
         if wanted is not None:
             ok = claimed == wanted
@@ -350,27 +466,54 @@ class _Checker:
         return found
 
 
+def _entry(change: FileChange, side: str) -> Entry | None:
+    if side == "old":
+        return (change.old_mode, change.old_oid) if change.old_oid is not None else None
+    return (change.new_mode, change.new_oid) if change.new_oid is not None else None
+
+
+def display(path: str) -> str:
+    """A repository path as text that can be printed: bytes that are not UTF-8 as ``\\xNN`` escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class _VerdictMaker:
-    def __init__(self, commit: Commit, actor: Actor):
-        self.commit, self.actor = commit, actor
+    def __init__(self, commit: Commit, actor: Actor, counted: bool = True):
+        self.commit, self.actor, self.counted = commit, actor, counted
 
-    def commit_level(self, rule: str, ok: bool, held: str, needed: str, message: str) -> Verdict:
+    def commit_level(
+        self, rule: str, ok: bool, held: str, needed: str, message: str, file: str | None = None
+    ) -> Verdict:
         c = self.commit
-        return Verdict(c.sha, self.actor.describe(), c.author_email, None, 0, rule, ok, held, needed, message)
+        shown = display(file) if file is not None else None
+        return Verdict(
+            c.sha,
+            self.actor.describe(),
+            c.author_email,
+            shown,
+            0 if file is None else 1,
+            rule,
+            ok,
+            held,
+            needed,
+            message,
+            self.counted,
+        )
 
-    def make(self, decision: Decision, change: FileChange, old: Parsed, new: Parsed) -> Verdict:
+    def make(self, decision: Decision, path: str, old: Parsed, new: Parsed, counted: bool) -> Verdict:
         c = self.commit
         return Verdict(
             c.sha,
             self.actor.describe(),
             c.author_email,
-            change.path,
+            display(path),
             _line(decision, old, new),
             decision.rule,
             decision.allowed,
             decision.held,
             decision.needed,
             decision.message,
+            counted,
         )
 
 
@@ -392,28 +535,43 @@ def first_changed_line(old: str, new: str) -> int:
 
 
 def check_roles(where: Path, base: str, head: str = "HEAD", options: Options | None = None) -> Report:
-    """Judge every commit of ``base..head`` of the repository holding ``where``; see the module docstring.
+    """Judge what ``head`` changes on the target branch ``base``; see the module docstring and docs/roles.md.
 
-    Raises :class:`~generator.policy.git.GitError` (exit 2) when it cannot check: git missing, unknown
-    revisions, a shallow clone, or a base that is not an ancestor of head. It never passes by default.
+    ``base`` is the target branch as it is now. When it is not an ancestor of ``head`` (a branch that has not
+    merged the latest target), ``head`` is judged as git would merge it into ``base``. Raises
+    :class:`~generator.policy.git.GitError` (exit 2) when it cannot check: git missing, unknown revisions, a
+    shallow clone, no common history, or a pull request that does not merge cleanly. It never passes by default.
     """
     options = options or Options()
     with Repo(where) as repo:
         if repo.is_shallow():
             raise GitError(f"the clone is shallow, so the commits cannot all be read: {FETCH_HINT}")
         base_sha, head_sha = repo.resolve(base), repo.resolve(head)
-        if not repo.is_ancestor(base_sha, head_sha):
-            raise GitError(
-                f"base {base} ({base_sha[:10]}) is not an ancestor of head {head} ({head_sha[:10]}): pass the "
-                f"pull request's merge base or target commit as --base (GitHub: the base sha with the merge ref "
-                f"as head; GitLab: $CI_MERGE_REQUEST_DIFF_BASE_SHA) and {FETCH_HINT}"
-            )
+        base_tree = repo.commit(base_sha).tree
+        if repo.is_ancestor(base_sha, head_sha):
+            final_tree = repo.commit(head_sha).tree
+        else:
+            if repo.merge_base(base_sha, head_sha) is None:
+                raise GitError(
+                    f"head {head} ({head_sha[:10]}) shares no history with base {base} ({base_sha[:10]}): a pull "
+                    "request must start from the target branch (unrelated histories are never checked against an "
+                    f"empty portal); check that --base names the target branch, and {FETCH_HINT}"
+                )
+            final_tree, conflicts = repo.merge_tree(base_sha, head_sha)
+            if conflicts:
+                shown = ", ".join(display(p) for p in sorted(conflicts)[:5])
+                raise GitError(
+                    f"head {head} ({head_sha[:10]}) does not merge cleanly into base {base} ({base_sha[:10]}): "
+                    f"conflicts in {shown}; merge or rebase the target branch into the pull request first"
+                )
+        net = {change.path for change in repo.diff(base_tree, final_tree)}
         report = Report(base_sha, head_sha)
-        checker = _Checker(repo, options)
+        checker = _Checker(repo, options, base_tree, net)
         commits = repo.commits(base_sha, head_sha)
         report.commits = len(commits)
-        for sha, parents in commits:
-            checker.check_commit(sha, parents, report)
+        for sha, _parents in commits:
+            checker.check_commit(sha, report)
+        checker.coverage(final_tree, head_sha, report)
         return report
 
 
@@ -503,16 +661,15 @@ ACTIONS: dict[str, str] = {
 }
 
 
-class _FolderFacts:
-    """:class:`rules.Facts` of the working tree, for a dry run; ``after`` overrides members once applied."""
+class FolderSnapshot:
+    """:class:`rules.Snapshot` of a content folder on disk (the working tree), for dry runs."""
 
-    def __init__(self, content: Path, members_after: dict[str, dict[str, str]] | None = None):
+    def __init__(self, content: Path):
         self.content = content
-        self._after = members_after or {}
 
-    def data(self, path: str) -> Version:
+    def version(self, path: str) -> Version:
         file = self.content / path
-        if not file.is_file():
+        if file.is_symlink() or not file.is_file():
             return rules.ABSENT
         try:
             raw = file.read_bytes()
@@ -520,63 +677,58 @@ class _FolderFacts:
             return Version(True, None, False)
         return parse_blob(raw, path, keep_nodes=False).version
 
-    def members(self, org: str) -> dict[str, str] | None:
-        members = rules.members_of(self.data(f"organizations/{org}/organization.yaml").mapping)
-        return {user: entries[0][0] for user, entries in members.items()} if members else None
-
-    def role(self, org: str, user: str) -> str | None:
-        return (self.members(org) or {}).get(user)
-
-    def members_after(self, org: str) -> dict[str, str] | None:
-        return self._after.get(org, self.members(org))
-
-    def harvester_exists(self, org: str, name: str) -> bool:
-        return (self.content / f"organizations/{org}/harvesters/{name}.yaml").is_file()
-
-    def org_deleted(self, org: str) -> bool:
-        return False
-
-    def user_deleted(self, user: str) -> bool:
-        return False
-
     def actor(self, who: str) -> Actor:
-        site = self.data("site.yaml").mapping or {}
+        site = self.version("site.yaml").mapping or {}
         maintainers, bots = _names(site, "maintainers"), _names(site, "bots")
-        users: dict[str, str] = {}
+        users = Users()
         for file in sorted((self.content / "users").glob("*.yaml")):
-            data = self.data(f"users/{file.name}").mapping or {}
-            for email in data.get("emails") or []:
-                if isinstance(email, str):
-                    users[email_key(email)] = file.stem
+            found = person(self.version(f"users/{file.name}").mapping)
+            if found is not None:
+                users.people[file.stem] = found
         if "@" in who:
-            username = users.get(email_key(who))
+            username = users.lookup(who)
             return Actor(who, username, username in maintainers, username in bots)
-        if not (self.content / "users" / f"{who}.yaml").is_file():
+        if who not in users.people:
             raise UsageError(f"no user {who!r} in {self.content}/users: pass an email for someone not registered")
-        email = next((e for e, u in users.items() if u == who), f"{who}@unknown")
-        return Actor(email, who, who in maintainers, who in bots)
+        emails = users.people[who].emails
+        return Actor(emails[0] if emails else f"{who}@unknown", who, who in maintainers, who in bots)
 
 
 def can(content: Path, who: str, action: str, target: str) -> list[Decision]:
     """Would ``who`` (username or email) be allowed ``action`` on ``target``? The decisions the checker
-    would make for that change, judged against the content folder as it is now (a dry run, no git)."""
+    would make for that change, judged against the content folder as it is now (a dry run, no git), with
+    the same facts (:class:`rules.ChangeFacts`) as ``check-roles`` and the contributor commands."""
     content = Path(content)
     if not content.is_dir():
         raise UsageError(f"no content folder at {content} (pass --content DIR)")
     if action not in ACTIONS:
         raise UsageError(f"unknown action {action!r}; one of: {', '.join(ACTIONS)}")
-    facts = _FolderFacts(content)
-    actor = facts.actor(who)
+    snap = FolderSnapshot(content)
+    actor = snap.actor(who)
+    return judge_changes(actor, snap, _would_change(snap, actor, action, target))
+
+
+def judge_changes(actor: Actor, before: rules.Snapshot, changes: dict[str, Version]) -> list[Decision]:
+    """Every decision about a change set (content path -> new version) made by ``actor`` on ``before``."""
+    facts = rules.ChangeFacts(before, changes)
+    decisions: list[Decision] = []
+    for path, new in changes.items():
+        decisions.extend(rules.judge(actor, facts, path, before.version(path), new))
+    return decisions
+
+
+def _would_change(snap: FolderSnapshot, actor: Actor, action: str, target: str) -> dict[str, Version]:
+    """The change set an action makes, as the contributor commands would write it."""
     me = actor.username
     target = target.removeprefix(CONTENT).strip("/")
     org, _, user = target.partition("/")
     if action in ("add-member", "remove-member", "set-role", "accept", "refuse") and not user:
         raise UsageError(f"{action} takes ORG/USER, not {target!r}")
     if action == "create-org":
-        action, target = "create", f"organizations/{target}/organization.yaml"
+        action, target = "create", rules.org_file(target)
     if action in ("add-member", "remove-member", "set-role"):
-        path = f"organizations/{org}/organization.yaml"
-        old = _existing(facts, path)
+        path = rules.org_file(org)
+        old = _existing(snap, path)
         members = [dict(m) for m in old.data.get("members", []) if isinstance(m, dict)]
         if action == "add-member":
             members.append({"user": user, "role": "editor", "since": dt.date.today().isoformat()})
@@ -586,9 +738,9 @@ def can(content: Path, who: str, action: str, target: str) -> list[Decision]:
             for m in members:
                 if m.get("user") == user:
                     m["role"] = "editor" if m.get("role") == "admin" else "admin"
-        return rules.judge(actor, facts, path, old, Version(True, {**old.data, "members": members}))
+        return {path: Version(True, {**old.data, "members": members})}
     if action in ("post", "close", "reopen"):
-        old = facts.data(target)
+        old = snap.version(target)
         data = dict(old.mapping or {})
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         if action == "post" or not old.exists:
@@ -599,39 +751,39 @@ def can(content: Path, who: str, action: str, target: str) -> list[Decision]:
         elif action == "reopen":
             data.pop("closed", None)
             data.pop("closed_by", None)
-        return rules.judge(actor, facts, target, old, Version(True, data))
+        return {target: Version(True, data)}
     if action in ("request", "withdraw"):
         path = f"organizations/{org}/requests/{me}.yaml"
         if action == "request":
-            data = {"user": me, "comment": "...", "created": "", "status": "pending"}
-            return rules.judge(actor, facts, path, facts.data(path), Version(True, data))
-        return rules.judge(actor, facts, path, _existing(facts, path), rules.ABSENT)
+            return {path: Version(True, {"user": me, "comment": "...", "created": "", "status": "pending"})}
+        _existing(snap, path)
+        return {path: rules.ABSENT}
     if action in ("accept", "refuse"):
         path = f"organizations/{org}/requests/{user}.yaml"
-        old = _existing(facts, path)
+        old = _existing(snap, path)
         data = {**old.data, "status": f"{action}ed", "handled_by": me, "handled": ""}
         if action == "refuse":
-            data["refusal_comment"] = "..."
-        else:
-            role = old.data.get("role") or "editor"
-            facts = _FolderFacts(content, {org: {**(facts.members(org) or {}), user: role}})
-        return rules.judge(actor, facts, path, old, Version(True, data))
-    old = facts.data(target)
+            return {path: Version(True, {**data, "refusal_comment": "..."})}
+        organization = _existing(snap, rules.org_file(org)).data
+        members = [m for m in organization.get("members") or [] if isinstance(m, dict)]
+        members.append({"user": user, "role": old.data.get("role") or "editor"})
+        return {path: Version(True, data), rules.org_file(org): Version(True, {**organization, "members": members})}
+    old = snap.version(target)
     if action == "create":
         if old.exists:
             raise UsageError(f"{target} already exists: use edit")
-        return rules.judge(actor, facts, target, old, Version(True, _new_file(target, actor)))
-    old = _existing(facts, target)
+        return {target: Version(True, _new_file(target, actor))}
+    old = _existing(snap, target)
     if action == "delete":
-        return rules.judge(actor, facts, target, old, rules.ABSENT)
+        return {target: rules.ABSENT}
     data = dict(old.mapping or {})
     if "description" in data and target.endswith("organization.yaml"):
         data["description"] = f"{data['description']} "
-    return rules.judge(actor, facts, target, old, Version(True, data))
+    return {target: Version(True, data)}
 
 
-def _existing(facts: _FolderFacts, path: str) -> Version:
-    version = facts.data(path)
+def _existing(snap: FolderSnapshot, path: str) -> Version:
+    version = snap.version(path)
     if not version.exists:
         raise UsageError(f"{path} does not exist in the content folder")
     if version.mapping is None:

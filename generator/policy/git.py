@@ -1,9 +1,14 @@
 """The only module that runs git (and ``ssh-keygen`` to verify signatures).
 
-Plumbing only, no checkout: ``rev-list`` for the commits, ``diff-tree -r -z`` for what each changed, and one
-long-lived ``cat-file --batch`` for every object read (commits, trees, blobs). Commit objects are parsed
-here rather than through ``git log`` formats, so no configuration (``log.mailmap``, ``.mailmap`` files,
+Plumbing only, no checkout: ``rev-list`` for the commits, ``diff-tree -r -z`` for what each changed,
+``merge-tree`` for what git's own merge of two commits gives, ``merge-file`` to apply a change made on an old
+version to the current one, and one long-lived ``cat-file --batch`` for every object read (commits, trees,
+blobs), always by object id, never by a path (paths may hold any byte). Commit objects are parsed here
+rather than through ``git log`` formats, so no configuration (``log.mailmap``, ``.mailmap`` files,
 ``log.showSignature``...) can change the author email we judge.
+
+The objects that merges make are written to a temporary object folder (the repository's objects serve as
+its alternate), so a check never writes into the repository it checks.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +106,11 @@ class Repo:
             raise GitError(f"{where} is not in a git repository: {exc}") from None
         self.root = Path(top)
         self._batch: subprocess.Popen | None = None
+        self._trees: dict[str, dict[str, tuple[str, str]]] = {}
+        objects = self._run(["rev-parse", "--path-format=absolute", "--git-path", "objects"]).decode().strip()
+        self._scratch = tempfile.TemporaryDirectory(prefix="portal-objects-")
+        self.env = {**_ENV, "GIT_OBJECT_DIRECTORY": self._scratch.name, "GIT_ALTERNATE_OBJECT_DIRECTORIES": objects}
+        self.empty_tree = self._run(["hash-object", "-t", "tree", "--stdin"], stdin=b"").decode().strip()
 
     def __enter__(self) -> Repo:
         return self
@@ -115,13 +124,22 @@ class Repo:
             self._batch.wait()
             self._batch.stdout.close()
             self._batch = None
+        if getattr(self, "_scratch", None) is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     # ------------------------------------------------------------------------------------------ commands
 
-    def _run(self, args: list[str], cwd: Path | None = None, check: bool = True) -> bytes:
+    def _run(self, args: list[str], cwd: Path | None = None, check: bool = True, stdin: bytes | None = None) -> bytes:
         try:
             done = subprocess.run(
-                ["git", *args], cwd=cwd or self.root, env=_ENV, capture_output=True, check=False, timeout=600
+                ["git", *args],
+                cwd=cwd or self.root,
+                env=getattr(self, "env", _ENV),
+                input=stdin,
+                capture_output=True,
+                check=False,
+                timeout=600,
             )
         except OSError as exc:
             raise GitError(f"cannot run git: {exc}") from None
@@ -148,7 +166,7 @@ class Repo:
         done = subprocess.run(
             ["git", "merge-base", "--is-ancestor", ancestor, descendant],
             cwd=self.root,
-            env=_ENV,
+            env=self.env,
             capture_output=True,
             check=False,
         )
@@ -165,27 +183,61 @@ class Repo:
             result.append((sha, tuple(parents)))
         return result
 
-    def changes(self, parent: str | None, commit: str, renames: bool = True) -> list[FileChange]:
-        """What ``commit`` changed against ``parent`` (None: against the empty tree, for a root commit)."""
-        args = ["diff-tree", "-r", "-z", "--no-commit-id", "--no-ext-diff", "--no-textconv"]
-        args += ["-M"] if renames else ["--no-renames"]
-        args += ["--root", commit] if parent is None else [parent, commit]
-        return _parse_raw(self._run(args))
+    def diff(self, old: str, new: str) -> list[FileChange]:
+        """The files that differ between two trees (or commits), renames as a deletion and an addition."""
+        args = ["diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--no-ext-diff", "--no-textconv"]
+        return _parse_raw(self._run([*args, old, new]))
 
-    def merge_changes(self, commit: str, parents: tuple[str, ...]) -> list[FileChange]:
-        """The paths of a merge that differ from every parent (an "evil merge"), against the first parent."""
-        per_parent = [{c.path: c for c in self.changes(p, commit, renames=False)} for p in parents]
-        common = set(per_parent[0]).intersection(*per_parent[1:])
-        return [per_parent[0][path] for path in sorted(common)]
+    def merge_base(self, one: str, other: str) -> str | None:
+        out = self._run(["merge-base", one, other], check=False).strip()
+        return out.decode() if out else None
+
+    def merge_tree(self, one: str, other: str) -> tuple[str, set[str]]:
+        """(tree, conflicted paths) of git's own merge of two commits, as ``git merge`` would make it; unrelated
+        histories are merged as ``--allow-unrelated-histories`` does."""
+        args = ["merge-tree", "--write-tree", "-z", "--name-only", "--no-messages", "--allow-unrelated-histories"]
+        try:
+            done = subprocess.run(
+                ["git", *args, one, other], cwd=self.root, env=self.env, capture_output=True, check=False, timeout=600
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GitError(f"cannot run git merge-tree: {exc}") from None
+        if done.returncode not in (0, 1):
+            raise GitError(f"git merge-tree failed: {done.stderr.decode(errors='replace').strip()}")
+        fields = done.stdout.split(b"\0")
+        return fields[0].decode(), {f.decode(errors="surrogateescape") for f in fields[1:] if f}
+
+    def merge_file(self, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+        """The change ``base`` -> ``theirs`` applied to ``ours`` by git's three-way file merge; None when the two
+        changes overlap (a conflict) or a side is binary."""
+        if any(b"\0" in side for side in (base, ours, theirs)):
+            return None
+        with tempfile.TemporaryDirectory(prefix="portal-merge-") as tmp:
+            files = []
+            for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
+                Path(tmp, name).write_bytes(data)
+                files.append(str(Path(tmp, name)))
+            try:
+                done = subprocess.run(
+                    ["git", "merge-file", "-p", "-q", *files], env=self.env, capture_output=True, check=False
+                )
+            except OSError as exc:
+                raise GitError(f"cannot run git merge-file: {exc}") from None
+        return done.stdout if done.returncode == 0 else None
+
+    def write_blob(self, data: bytes) -> str:
+        """Store ``data`` as a blob (in the check's own object folder) and return its id."""
+        return self._run(["hash-object", "-w", "--stdin"], stdin=data).decode().strip()
 
     # ------------------------------------------------------------------------------------------ objects
 
-    def read(self, spec: str) -> tuple[str, str, bytes] | None:
-        """``(oid, type, content)`` of an object (``<oid>`` or ``<rev>:<path>``), None when missing."""
-        if "\n" in spec or "\r" in spec:
+    def read(self, oid: str) -> tuple[str, str, bytes] | None:
+        """``(oid, type, content)`` of an object, None when missing. Only object ids are read: a ``rev:path``
+        spec cannot name every path (a newline, bytes that are not UTF-8)."""
+        if not re.fullmatch(r"[0-9a-f]{40}(?:[0-9a-f]{24})?", oid):
             return None
         batch = self._cat_file()
-        batch.stdin.write(spec.encode() + b"\n")
+        batch.stdin.write(oid.encode() + b"\n")
         batch.stdin.flush()
         header = batch.stdout.readline()
         if not header:
@@ -204,7 +256,7 @@ class Repo:
                 self._batch = subprocess.Popen(
                     ["git", "cat-file", "--batch"],
                     cwd=self.root,
-                    env=_ENV,
+                    env=self.env,
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
@@ -213,17 +265,26 @@ class Repo:
                 raise GitError(f"cannot run git cat-file: {exc}") from None
         return self._batch
 
-    def blob(self, spec: str) -> bytes | None:
-        found = self.read(spec)
+    def blob(self, oid: str) -> bytes | None:
+        found = self.read(oid)
         return found[2] if found is not None and found[1] == "blob" else None
 
-    def tree(self, spec: str, known: Container[str] = ()) -> tuple[str, list[tuple[str, str, str]]] | None:
-        """``(tree oid, [(mode, name, oid)])`` of a tree, None when it does not exist; entries are not parsed
-        (an empty list) when the oid is in ``known``."""
-        found = self.read(spec)
-        if found is None or found[1] != "tree":
-            return None
-        return found[0], ([] if found[0] in known else _parse_tree(found[2]))
+    def tree(self, oid: str) -> dict[str, tuple[str, str]]:
+        """name -> (mode, oid) of a tree object (empty when ``oid`` is not a tree); parsed once per tree."""
+        if oid not in self._trees:
+            found = self.read(oid)
+            entries = _parse_tree(found[2]) if found is not None and found[1] == "tree" else []
+            self._trees[oid] = {name: (mode, entry) for mode, name, entry in entries}
+        return self._trees[oid]
+
+    def entry(self, tree: str, path: str) -> tuple[str, str] | None:
+        """(mode, oid) at ``path`` below ``tree``, walking tree objects by id; None when nothing is there."""
+        found: tuple[str, str] | None = ("40000", tree)
+        for name in path.split("/"):
+            if found is None or found[0] != "40000":
+                return None
+            found = self.tree(found[1]).get(name)
+        return found
 
     def commit(self, sha: str) -> Commit:
         found = self.read(sha)

@@ -3,8 +3,8 @@
 Pure: the rule table is data (:data:`RULES`, one stable id per row, used in messages, docs and by the
 contributor commands), and :func:`judge` decides one file change from
 
-* the :class:`Actor` (who made the change, as known in the *parent* state: never from the change itself),
-* :class:`Facts` about the parent state (roles in organizations) and about the change set itself (is the
+* the :class:`Actor` (who made the change, as known in the state *before* it: never from the change itself),
+* :class:`Facts` about the state before the change (roles in organizations) and about the change set itself (is the
   whole organization deleted, what do its members become),
 * the old and new :class:`Version` of the file.
 
@@ -155,10 +155,17 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "signature",
         "every commit carries an SSH signature by a key of its author (--require-signatures)",
-        "the author, with a key listed in their user file in the parent state",
+        "the author, with a key listed in their user file before the commit (approved state)",
         "add your public key to signing_keys in a previous pull request, then sign: git config gpg.format ssh; "
         "git config user.signingkey ~/.ssh/id_ed25519.pub; git commit -S (git rebase --exec 'git commit "
         "--amend --no-edit -S' to re-sign)",
+    ),
+    Rule(
+        "net-change",
+        "the final version of a file the pull request changes",
+        "the pull request's allowed commits: what lands must be what they made",
+        "rebase the branch onto the target branch (git rebase) so each change applies as it was made, or have "
+        "the change made by someone allowed to",
     ),
 )
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
@@ -170,7 +177,7 @@ _PERSONAL = re.compile(r"users/(?P<user>[^/]+)/.+")
 
 @dataclass(frozen=True)
 class Actor:
-    """Who made a change, as the parent state knows them (``username`` is None for an unknown email)."""
+    """Who made a change, as the state before it knows them (``username`` is None for an unknown email)."""
 
     email: str
     username: str | None = None
@@ -206,11 +213,69 @@ class Version:
 ABSENT = Version(False)
 
 
+class Snapshot(Protocol):
+    """A state of the content that rights are read from: a commit's tree, the approved state of a check, or
+    the working tree. Paths are relative to ``content/``."""
+
+    def version(self, path: str) -> Version:
+        """The file at ``path``: :data:`ABSENT` when there is no regular file there (a folder, a symbolic link
+        or a submodule is not a file)."""
+
+
+def members_in(version: Version) -> dict[str, str] | None:
+    """user -> role of an organization file; None when it is absent or its members list is malformed."""
+    members = members_of(version.mapping)
+    return {user: entries[0][0] for user, entries in members.items()} if members is not None else None
+
+
+def org_file(org: str) -> str:
+    return f"organizations/{org}/organization.yaml"
+
+
+class ChangeFacts:
+    """:class:`Facts` of one change set: rights from the ``before`` snapshot, consequences from ``after`` (the
+    new version of every path the change set touches, content-relative).
+
+    The one implementation of the facts that ``check-roles``, ``portal can`` and the contributor commands use,
+    so the three cannot drift apart.
+    """
+
+    def __init__(self, before: Snapshot, after: dict[str, Version]):
+        self.before, self.after = before, after
+
+    def role(self, org: str, user: str) -> str | None:
+        current = self.before.version(org_file(org))
+        members = members_in(current)
+        if members is not None:
+            return members.get(user)
+        if current.exists:
+            return None
+        # an organization this change set creates: its listed admins act as admins within the change set
+        created = self.members_after(org)
+        return "admin" if created is not None and created.get(user) == "admin" else None
+
+    def members_after(self, org: str) -> dict[str, str] | None:
+        path = org_file(org)
+        return members_in(self.after[path] if path in self.after else self.before.version(path))
+
+    def _deleted(self, path: str) -> bool:
+        return path in self.after and not self.after[path].exists and self.before.version(path).exists
+
+    def org_deleted(self, org: str) -> bool:
+        return self._deleted(org_file(org))
+
+    def user_deleted(self, user: str) -> bool:
+        return self._deleted(f"users/{user}.yaml")
+
+    def harvester_exists(self, org: str, name: str) -> bool:
+        return self.before.version(f"organizations/{org}/harvesters/{name}.yaml").exists
+
+
 class Facts(Protocol):
     """What a decision may know besides the file itself."""
 
     def role(self, org: str, user: str) -> str | None:
-        """``admin``, ``editor`` or None: the user's role in the organization in the parent state."""
+        """``admin``, ``editor`` or None: the user's role in the organization before the change."""
 
     def members_after(self, org: str) -> dict[str, str] | None:
         """The organization's members (user -> role) once the change set is applied; None if absent."""
@@ -222,7 +287,7 @@ class Facts(Protocol):
         """The change set deletes the user (their users/<u>.yaml)."""
 
     def harvester_exists(self, org: str, name: str) -> bool:
-        """The organization has the harvester ``name`` in the parent state."""
+        """The organization has the harvester file ``name`` before the change."""
 
 
 @dataclass(frozen=True)
@@ -250,7 +315,7 @@ class Decision:
 
 
 def org_role(actor: Actor, facts: Facts, org: str) -> str | None:
-    """The actor's role in ``org`` in the parent state (bots hold none: they only write generated state)."""
+    """The actor's role in ``org`` before the change (bots hold none: they only write generated state)."""
     if not actor.person:
         return None
     return facts.role(org, actor.username)
@@ -339,7 +404,7 @@ def _judge_location(actor: Actor, facts: Facts, loc: Location, old: Version, new
 
 def _dataset(actor: Actor, facts: Facts, loc: Location, old: Version, new: Version) -> list[Decision]:
     """Editors and admins as for any content; a bot too when the dataset is harvested on both sides by a
-    harvester the organization has in the parent state (a bot token cannot plant datasets elsewhere)."""
+    harvester the organization has before the change (a bot token cannot plant datasets elsewhere)."""
     decisions = _org_owned("org-content", ("editor", "admin"))(actor, facts, loc, old, new)
     if loc.org is None or not (actor.bot and actor.registered) or decisions[0].allowed:
         return decisions
