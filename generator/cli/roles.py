@@ -42,7 +42,7 @@ def check_roles(
     Exit 0 when every change is allowed, 1 on violations, 2 when the check cannot run.
     """
     try:
-        when = check.parse_time(trusted_time) if trusted_time else None
+        when = check.parse_time(trusted_time) if trusted_time is not None else None
         options = check.Options(actor=actor, require_signatures=require_signatures, trusted_time=when)
         report = check.check_roles(repo, base, head, options)
     except PortalError as exc:

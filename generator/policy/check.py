@@ -579,9 +579,13 @@ def parse_time(text: str) -> dt.datetime:
     """A ``--trusted-time`` value: ISO 8601 (a date, or a date-time; UTC when no offset is given)."""
     try:
         when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"--trusted-time {text!r} is not an ISO 8601 date or date-time") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        return when.astimezone(dt.UTC)  # an offset may carry it past year 1 or 9999
+    except (ValueError, OverflowError):
+        raise UsageError(
+            f"--trusted-time {text!r} is not an ISO 8601 date or date-time between years 1 and 9999 "
+            "(for example 2024-06-01T12:00:00Z)"
+        ) from None
 
 
 # ------------------------------------------------------------------------------------------------ reports
