@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from . import __version__
 from .errors import ContentError, PortalError, Problem, UsageError
 from .files import write_atomic
 from .layout import SLUG_RE, classify, owned_path
@@ -990,11 +991,26 @@ SCAFFOLD = Path(__file__).parent / "scaffold"
 # scaffold file -> where `portal init` puts it in a new content repository
 INIT_FILES = {
     "github-workflow.yml": ".github/workflows/portal.yml",
+    "github-roles-workflow.yml": ".github/workflows/portal-roles.yml",
+    "harvest-workflow.yml": ".github/workflows/harvest.yml",
     "gitlab-ci.yml": ".gitlab-ci.yml",
+    "gitlab-roles-ci.yml": "ci/portal-roles.gitlab-ci.yml",
+    "gitlab-roles-policy.yml": "ci/portal-roles-policy.yml",
     "pre-commit-config.yaml": ".pre-commit-config.yaml",
     "README.md": "README.md",
     "gitignore": ".gitignore",
 }
+DISTRIBUTION = "git-portal"  # the name on PyPI (`portal` there is an unrelated project); the command is `portal`
+
+
+def requirement() -> str:
+    """What the files ``portal init`` writes install: exactly this version of this distribution."""
+    return f"{DISTRIBUTION}=={__version__}"
+
+
+def scaffold_text(source: str) -> str:
+    """A scaffold file as ``portal init`` writes it, pinned to the version that writes it."""
+    return (SCAFFOLD / source).read_text(encoding="utf-8").replace("@PORTAL_REQUIREMENT@", requirement())
 
 
 def init(
@@ -1044,7 +1060,7 @@ def init(
         raise ContentError(problems)
     written = []
     for source, dest in INIT_FILES.items():
-        write_atomic(root / dest, (SCAFFOLD / source).read_text(encoding="utf-8"))
+        write_atomic(root / dest, scaffold_text(source))
         written.append(dest)
     for change in changes:
         write_atomic(content / change.path, change.text or "")
