@@ -73,3 +73,12 @@ def _objects(node, where):
 def test_every_problem_code_is_documented() -> None:
     documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", (PROJECT / "docs" / "validate.md").read_text(), re.M))
     assert documented == set(CODES)
+
+
+def test_readme_pins_the_current_distribution_and_version() -> None:
+    from generator import __version__
+    from generator.edit import DISTRIBUTION
+
+    readme = (PROJECT / "README.md").read_text()
+    assert f'pip install "{DISTRIBUTION}=={__version__}"' in readme
+    assert "pip install portal" not in readme

@@ -405,3 +405,46 @@ def test_reverting_a_forbidden_change_leaves_nothing_to_deny(repo: GitRepo) -> N
 def test_unreadable_input_never_ends_in_a_traceback(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check-roles", "--repo", str(tmp_path), "--base", "HEAD"])
     assert result.exit_code == 2 and "not in a git repository" in result.output
+
+
+HOSTILE = [
+    "5",
+    "[]",
+    "{}",
+    "null",
+    "'x'",
+    "[1, {a: [b]}]",
+    "!!binary aGVsbG8=",
+    "!!python/object:os.system x",
+    "&a [*a]",
+]
+KEYS = {
+    "content/site.yaml": ["maintainers", "bots", "languages"],
+    "content/users/paul.yaml": ["emails", "signing_keys", "name"],
+    ORG_FILE: ["members", "name"],
+    f"{ORG}/requests/robot.yaml": ["user", "status", "role", "handled_by", "refusal_comment"],
+    f"{ORG}/discussions/arret-manquant.yaml": ["messages", "closed", "closed_by", "subject"],
+    DATASET: ["harvest", "title", "resources"],
+    f"{ORG}/harvesters/catalogue.yaml": ["backend", "url"],
+}
+
+
+@pytest.mark.parametrize("path", list(KEYS))
+def test_any_yaml_value_in_any_field_ends_in_a_verdict(repo: GitRepo, path: str) -> None:
+    """Each field of each kind of file set to every hostile YAML value, by someone with no role and by a
+    maintainer: the checker answers every time (a crash would be a traceback and exit 1, read as a verdict)."""
+    original = repo.path(path).read_text()
+    for value in HOSTILE:
+        start = rev(repo)
+        for key in KEYS[path]:
+            repo.write(path, f"{original}\n{key}: {value}\n")
+            repo.commit("lucas")
+            repo.write(path, f"{key}: {value}\n")
+            repo.commit("marie")
+        repo.write(path, f"{value}\n")
+        repo.commit("paul")
+        report = repo.check(base=start)
+        assert report.commits == 2 * len(KEYS[path]) + 1
+        assert {v.file for v in report.verdicts} <= {path}
+        repo.write(path, original)
+        repo.commit("marie")
