@@ -80,12 +80,17 @@ def test_zizmor_finds_nothing_above_low(written: Path) -> None:
     assert serious == [], done.stdout
 
 
-@pytest.mark.parametrize(("schema", "files"), [("vendor.github-workflows", WORKFLOWS), ("vendor.gitlab-ci", GITLAB)])
-def test_check_jsonschema_builtin_schemas(written: Path, schema: str, files: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("schema", "files", "transform"),
+    [("vendor.github-workflows", WORKFLOWS, []), ("vendor.gitlab-ci", GITLAB, ["--data-transform", "gitlab-ci"])],
+)
+def test_check_jsonschema_builtin_schemas(written: Path, schema: str, files: list[str], transform: list[str]) -> None:
     tool = shutil.which("check-jsonschema")
     assert tool, "check-jsonschema is a test dependency (pip install -e '.[test]')"
     done = subprocess.run(
-        [tool, "--builtin-schema", schema, *(str(written / f) for f in files)], capture_output=True, text=True
+        [tool, "--builtin-schema", schema, *transform, *(str(written / f) for f in files)],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
