@@ -274,3 +274,26 @@ def test_gitlab_scheduled_links_job_opens_a_merge_request_as_the_bot(repo, pip_s
     assert git(origin, "log", "-1", "--format=%an <%ae>", head) == f"{BOT_USERNAME} <{BOT_EMAIL}>"
     report = check_roles(work, git(origin, "rev-parse", "main"), head)
     assert report.ok and {v.rule for v in report.verdicts} == {"generated"}
+
+
+@needs_gitlab_ci_local
+def test_gitlab_role_check_kept_outside_the_repository_judges_the_merge_request(repo, pip_shim: Path) -> None:
+    origin, work = repo
+    git(work, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
+    roles = work.parent / "portal-ci" / "portal-roles.gitlab-ci.yml"  # the protected project's copy
+    roles.parent.mkdir()
+    shutil.move(work / "ci/portal-roles.gitlab-ci.yml", roles)
+    env = tools_env(pip_shim)
+    outcomes = {}
+    for who, email in (("ana", "ana@example.org"), ("mallory", "mallory@evil.test")):
+        git(work, "checkout", "-q", "-B", f"mr-{who}", "main")
+        site = work / "content/site.yaml"
+        site.write_text(site.read_text() + f"# {who}\n")
+        git(work, "-c", f"user.email={email}", "commit", "-q", "-am", f"site.yaml by {who}")
+        head = git(work, "rev-parse", "HEAD")
+        variables = ["CI_PIPELINE_SOURCE=merge_request_event", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main"]
+        relative = os.path.relpath(roles, work)
+        done = gitlab(work, env, "portal-check-roles", *variables, f"CI_COMMIT_SHA={head}", file=relative)
+        outcomes[who] = (done.returncode, done.stdout + done.stderr)
+    assert outcomes["ana"][0] == 0, outcomes["ana"][1]
+    assert outcomes["mallory"][0] != 0 and "maintainers" in outcomes["mallory"][1], outcomes["mallory"][1]
