@@ -297,3 +297,22 @@ def test_gitlab_role_check_kept_outside_the_repository_judges_the_merge_request(
         outcomes[who] = (done.returncode, done.stdout + done.stderr)
     assert outcomes["ana"][0] == 0, outcomes["ana"][1]
     assert outcomes["mallory"][0] != 0 and "maintainers" in outcomes["mallory"][1], outcomes["mallory"][1]
+
+
+def test_publish_builds_the_example_portal(repo, pip_shim: Path, tmp_path: Path) -> None:
+    """The example portal of this project (content/) published by the workflow portal init wrote."""
+    origin, work = repo
+    shutil.rmtree(work / "content")
+    shutil.copytree(PROJECT / "content", work / "content")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "the example portal")
+    git(work, "push", "-q", "origin", "main")
+    workspace = clone(origin, tmp_path / "publish")
+    runner = Runner(work / ".github/workflows/publish.yml", workspace, tools_env(pip_shim), origin)
+    results = runner.run_job("build", {"actions/configure-pages": {"base_url": PAGES_URL}})
+    assert [code for _, code, _ in results] == [0] * len(results), results
+    site = workspace / "_site"
+    base_url = yaml.safe_load((PROJECT / "content/site.yaml").read_text())["base_url"]
+    assert f"<loc>{base_url}" in (site / "sitemap.xml").read_text()  # site.yaml's own address wins
+    public = [p for p in (PROJECT / "content").glob("**/datasets/*.yaml") if "private: true" not in p.read_text()]
+    assert len(list(site.glob("datasets/*/index.html"))) == len(public)

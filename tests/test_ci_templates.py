@@ -142,6 +142,7 @@ def test_the_role_check_steps_run_for_real_on_a_pull_request(written: Path, tmp_
         head = git(origin, "rev-parse", f"refs/pull/{number}/head")
         env = {**ENV, "PATH": f"{Path(shutil.which('portal')).parent}:{os.environ['PATH']}", "PR_NUMBER": str(number)}
         env.update(PR_HEAD=head, PR_AUTHOR="ana", GITHUB_STEP_SUMMARY=str(tmp_path / f"summary-{number}.md"))
+        env.update(GITHUB_SERVER_URL="https://github.com", TOKEN="")
         codes = []
         for step in runs:
             done = subprocess.run(

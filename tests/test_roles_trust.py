@@ -20,15 +20,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from gitrepo import EMAILS, ENV, ORG, GitRepo, git, keygen, member
+from gitrepo import DATASET, EMAILS, ENV, ORG, ORG_FILE, OTHER, GitRepo, git, keygen, member, needs_ssh
 
 from generator.cli import main
 from generator.policy import GitError, Report
-
-DATASET = f"{ORG}/datasets/arrets-de-bus.yaml"
-ORG_FILE = f"{ORG}/organization.yaml"
-OTHER = "content/organizations/autre"
-needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
 
 
 @pytest.fixture
