@@ -20,15 +20,43 @@ from generator.harvest.mapping import (
     ("values", "expected"),
     [
         (["https://www.etalab.gouv.fr/licence-ouverte-open-licence/"], ("etalab-2.0", None)),
+        # Etalab's PDF, as Opendatasoft publishes it
+        (
+            ["https://www.etalab.gouv.fr/wp-content/uploads/2017/04/ETALAB-Licence-Ouverte-v2.0.pdf"],
+            ("etalab-2.0", None),
+        ),
         (["http://creativecommons.org/licenses/by/4.0/legalcode"], ("cc-by-4.0", None)),
+        (["https://creativecommons.org/licenses/by/4.0/deed.fr"], ("cc-by-4.0", None)),
+        (["https://creativecommons.org/licenses/by/4.0/legalcode.de"], ("cc-by-4.0", None)),
         (["http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"], ("cc-by-4.0", None)),
+        (["https://spdx.org/licenses/CC-BY-SA-4.0.html"], ("cc-by-sa-4.0", None)),
+        (["http://www.opendefinition.org/licenses/odc-odbl"], ("odc-odbl", None)),
         (["cc-zero"], ("cc0-1.0", None)),
         (["odc-odbl"], ("odc-odbl", None)),
+        (["lov2"], ("etalab-2.0", None)),  # data.gouv.fr's id
+        (["fr-lo"], ("lov1", None)),
         (["https://creativecommons.org/publicdomain/zero/1.0/"], ("cc0-1.0", None)),
-        (["http://www.usa.gov/publicdomain/label/1.0/"], ("other-pd", None)),
+        (
+            ["http://www.usa.gov/publicdomain/label/1.0/"],
+            ("other-pd", {"url": "http://www.usa.gov/publicdomain/label/1.0/"}),
+        ),
+        # another CC version is not ours: its family, and the source's own value kept
+        (
+            ["http://creativecommons.org/licenses/by/3.0/"],
+            ("other-at", {"url": "http://creativecommons.org/licenses/by/3.0/"}),
+        ),
         (["Other (Open)"], ("other-open", None)),
         ([], ("notspecified", None)),
-        (["http://dcat-ap.de/def/licenses/dl-by-de/2.0"], ("other", "http://dcat-ap.de/def/licenses/dl-by-de/2.0")),
+        (
+            ["http://dcat-ap.de/def/licenses/dl-by-de/2.0"],
+            ("other", {"url": "http://dcat-ap.de/def/licenses/dl-by-de/2.0"}),
+        ),
+        # never a path segment: an unknown site's .../cc-by or .../licenses/other is no license of ours
+        (["https://example.org/licenses/cc-by"], ("other", {"url": "https://example.org/licenses/cc-by"})),
+        (
+            ["other-closed-thing", "https://example.org/licenses/other"],
+            ("other", {"title": "other-closed-thing", "url": "https://example.org/licenses/other"}),
+        ),
         (["unknown-thing", "cc-by"], ("cc-by-4.0", None)),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .. import geometry
 from .errors import CatalogueError
 from .fetch import Fetcher
 from .mapping import RemoteDataset, RemoteResource
@@ -58,7 +59,9 @@ def dataset_record(item: Any) -> RemoteDataset:
         end = None if end.startswith("P") else end
     publisher = item.get("publisher") if isinstance(item.get("publisher"), dict) else {}
     contact = item.get("contactPoint") if isinstance(item.get("contactPoint"), dict) else {}
-    spatial = _text(item.get("spatial"))
+    spatial = item.get("spatial")
+    shapes = [spatial] if isinstance(spatial, dict) or geometry.read(_text(spatial)) else []
+    spatial = None if shapes else _text(spatial)
     return RemoteDataset(
         remote_id=identifier,
         remote_uri=identifier if identifier and identifier.startswith(("http://", "https://")) else landing,
@@ -72,6 +75,9 @@ def dataset_record(item: Any) -> RemoteDataset:
         temporal_start=start,
         temporal_end=end,
         spatial=[spatial] if spatial else [],
+        geometries=[g for g in shapes if not isinstance(g, str) or not geometry.from_box_text(g)],
+        bboxes=[g for g in shapes if isinstance(g, str) and geometry.from_box_text(g)],
+        data_languages=[v for v in _list(item.get("language")) if isinstance(v, str)],
         contact={
             "name": _text(contact.get("fn")) or "",
             "email": _text(contact.get("hasEmail")) or "",
@@ -90,4 +96,5 @@ def _resource(dist: dict[str, Any], index: int) -> RemoteResource:
         url=download or access,
         format=_text(dist.get("format")),
         media_type=_text(dist.get("mediaType")),
+        conforms_to=[v for v in (_text(dist.get("conformsTo")),) if v],
     )

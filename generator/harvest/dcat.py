@@ -28,6 +28,8 @@ from .fetch import Fetcher, Page
 from .mapping import RemoteDataset, RemoteResource
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SCHEMA = Namespace("http://schema.org/")
@@ -287,10 +289,28 @@ class _Reader:
 
     # --- things
 
+    def by_language(self, subject: Any, predicate: URIRef) -> dict[str, str]:
+        """One literal per language tag (``""`` for untagged), the best-ranked first."""
+        values = [o for o in self.g.objects(subject, predicate) if isinstance(o, Literal) and str(o).strip()]
+        found: dict[str, str] = {}
+        for literal in sorted(values, key=lambda v: (self._rank(v), str(v))):
+            found.setdefault((literal.language or "").lower(), str(literal))
+        return found
+
     def dataset(self, s: Any) -> RemoteDataset:
         g = self.g
         identifier = self.text(s, DCTERMS.identifier)
         uri = str(s) if isinstance(s, URIRef) else None
+        titles = self.by_language(s, DCTERMS.title)
+        descriptions = self.by_language(s, DCTERMS.description)
+        language = next(iter(titles), None)  # the best-ranked title's tag ("" when untagged)
+        translations = {
+            lang: {k: v for k, v in (("title", titles.get(lang)), ("description", descriptions.get(lang))) if v}
+            for lang in dict.fromkeys([*titles, *descriptions])
+            if lang and lang != language
+        }
+        description = descriptions.get(language or "") or self.text(s, DCTERMS.description)
+        license_nodes = sorted(g.objects(s, DCTERMS.license), key=_node_key)
         start = end = None
         for period in sorted(g.objects(s, DCTERMS.temporal), key=_node_key):
             start = self.date(period, DCAT.startDate, SCHEMA.startDate, SCHEMA_S.startDate)
@@ -301,6 +321,11 @@ class _Reader:
         licenses = self.values(s, DCTERMS.license)
         for dist in distributions:
             licenses += [v for v in self.values(dist, DCTERMS.license) if v not in licenses]
+            license_nodes += sorted(g.objects(dist, DCTERMS.license), key=_node_key)
+        license_label = next(
+            (t for t in (self.text(n, DCTERMS.title, RDFS.label, SKOS.prefLabel) for n in license_nodes) if t), None
+        )
+        places = self.places(s)
         publishers: list[str] = []
         for publisher in g.objects(s, DCTERMS.publisher):
             if isinstance(publisher, URIRef):
@@ -309,31 +334,60 @@ class _Reader:
         return RemoteDataset(
             remote_id=identifier or uri,
             remote_uri=uri,
-            title=self.text(s, DCTERMS.title),
-            description=self.text(s, DCTERMS.description),
+            title=titles.get(language or "") if titles else None,
+            description=description,
+            language=language or None,
+            translations=translations,
+            data_languages=self.values(s, DCTERMS.language),
             licenses=licenses,
+            license_label=license_label,
             frequency=self.value(s, DCTERMS.accrualPeriodicity),
             keywords=self.texts(s, DCAT.keyword),
             issued=self.date(s, DCTERMS.issued),
+            created=self.date(s, DCTERMS.created),
             modified=self.date(s, DCTERMS.modified),
             temporal_start=start,
             temporal_end=end,
-            spatial=self.places(s),
+            spatial=places["spatial"],
+            places=places["places"],
+            geometries=places["geometries"],
+            bboxes=places["bboxes"],
             contact=self.contact(s),
             resources=[self.distribution(d) for d in distributions],
             publishers=publishers,
             sort_lists=True,
+            label=None if uri else f"_:{s}",
         )
 
-    def places(self, s: Any) -> list[str]:
-        """Spatial coverage: a dct:Location's identifier (our zone id, as the export writes it), else its URI."""
-        found = set()
-        for place in self.g.objects(s, DCTERMS.spatial):
-            identifier = self.text(place, DCTERMS.identifier) if not isinstance(place, Literal) else None
-            value = identifier or self._as_text(place)
-            if value:
-                found.add(value)
-        return sorted(found)
+    def places(self, s: Any) -> dict[str, list[Any]]:
+        """Spatial coverage (GeoDCAT-AP): zone ids (a dct:Location's identifier, as the export writes it) and
+        place URIs, place names, ``dcat:bbox`` and ``locn:geometry`` literals (WKT, GML, GeoJSON)."""
+        found: dict[str, list[Any]] = {"spatial": [], "places": [], "geometries": [], "bboxes": []}
+        for place in sorted(self.g.objects(s, DCTERMS.spatial), key=_node_key):
+            if isinstance(place, Literal):
+                text = str(place).strip()
+                kind = "geometries" if place.datatype and str(place.datatype).startswith(str(GSP)) else "spatial"
+                if text:
+                    found[kind].append(text)
+                continue
+            identifier = self.text(place, DCTERMS.identifier)
+            label = self.text(place, SKOS.prefLabel, RDFS.label, DCTERMS.title, LOCN.geographicName)
+            if identifier:
+                found["spatial"].append(identifier)
+            elif isinstance(place, URIRef):
+                found["places"].append({"uri": str(place), **({"label": label} if label else {})})
+            elif label:
+                found["places"].append({"label": label})
+            found["bboxes"] += sorted(str(o) for o in self.g.objects(place, DCAT.bbox) if isinstance(o, Literal))
+            for geo in sorted(self.g.objects(place, LOCN.geometry), key=_node_key):
+                if isinstance(geo, Literal):
+                    found["geometries"].append(str(geo))
+                else:  # a gsp:Geometry node
+                    found["geometries"] += [
+                        str(o) for p in (GSP.asWKT, GSP.asGML, GSP.asGeoJSON) for o in self.g.objects(geo, p)
+                    ]
+        found["bboxes"] = list(dict.fromkeys(found["bboxes"]))
+        return found
 
     def contact(self, s: Any) -> dict[str, str]:
         for point in sorted(self.g.objects(s, DCAT.contactPoint), key=_node_key):
@@ -371,5 +425,9 @@ class _Reader:
             checksum_value=self.value(checksum, SPDX.checksumValue) if checksum is not None else None,
             issued=self.date(d, DCTERMS.issued),
             modified=self.date(d, DCTERMS.modified),
-            type="api" if access and not download else None,  # as the export writes API resources
+            conforms_to=self.values(d, DCTERMS.conformsTo)
+            + [
+                v for service in self.g.objects(d, DCAT.accessService) for v in self.values(service, DCTERMS.conformsTo)
+            ],
+            service=(d, DCAT.accessService, None) in self.g and not download,  # as the export writes APIs
         )
