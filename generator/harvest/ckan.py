@@ -13,9 +13,19 @@ from typing import Any
 
 from .errors import CatalogueError
 from .fetch import Fetcher
-from .mapping import RemoteDataset, RemoteResource
+from .mapping import RemoteDataset, RemoteResource, unread_fields
 
 ROWS = 100
+# package keys the content model holds, or that are CKAN's own bookkeeping (the others go to harvest.unmapped)
+_CKAN_READ = frozenset({
+    "id", "name", "title", "notes", "license_id", "license_url", "license_title", "tags", "resources", "extras",
+    "organization", "owner_org", "maintainer", "maintainer_email", "author", "author_email", "url", "issued",
+    "modified", "metadata_created", "metadata_modified", "frequency", "accrual_periodicity", "update_frequency",
+    "temporal_start", "temporal_end", "temporal_coverage", "spatial_coverage", "spatial", "spatial_uri",
+    "spatial_text", "contact", "language", "uri", "title_translated", "notes_translated", "state", "type",
+    "private", "num_resources", "num_tags", "groups", "relationships_as_object", "relationships_as_subject",
+    "isopen", "creator_user_id", "revision_id", "license_is_open", "tracking_summary",
+})  # fmt: skip
 MAX_DATASETS = 1_000_000
 REMOTE_FILTERS = frozenset({"organization", "tags", "query"})  # sent to package_search
 
@@ -181,6 +191,12 @@ def package_record(package: Any, root: str) -> RemoteDataset:
         lang: {k: v for k, v in (("title", _text(titles.get(lang))), ("description", _text(notes.get(lang)))) if v}
         for lang in dict.fromkeys([*titles, *notes])
     }
+    read_extras = {"uri", "frequency", "accrual_periodicity", "update_frequency", "issued", "modified"}
+    read_extras |= {"temporal_start", "temporal_end", "temporal_coverage", "spatial_coverage", "spatial_uri"}
+    read_extras |= {"spatial_text", "spatial", "contact", "contact_name", "contact_email", "language"}
+    unread = unread_fields(package, _CKAN_READ) | {
+        f"extras.{k}": v for k, v in unread_fields(extra, read_extras).items()
+    }
     return RemoteDataset(
         remote_id=_text(package.get("id")) or name,
         remote_uri=_field(package, extra, "uri") or (f"{root}/dataset/{name}" if name else None),
@@ -204,6 +220,7 @@ def package_record(package: Any, root: str) -> RemoteDataset:
         resources=[_resource(r, i) for i, r in enumerate(package.get("resources") or []) if isinstance(r, dict)],
         publishers=[v for v in (_text(organization.get("name")), _text(organization.get("title"))) if v],
         name=name,
+        unread=unread,
     )
 
 

@@ -8,9 +8,16 @@ from typing import Any
 from .. import geometry
 from .errors import CatalogueError
 from .fetch import Fetcher
-from .mapping import RemoteDataset, RemoteResource
+from .mapping import RemoteDataset, RemoteResource, unread_fields
 
 REMOTE_FILTERS: frozenset[str] = frozenset()
+# the keys the content model holds (the others go to harvest.unmapped); publisher and landing page are the
+# portal's own in the export, the source being linked as provenance
+_READ = frozenset({
+    "@type", "identifier", "landingPage", "title", "description", "license", "rights", "accrualPeriodicity",
+    "keyword", "issued", "modified", "temporal", "publisher", "contactPoint", "spatial", "distribution", "language",
+    "accessLevel",
+})  # fmt: skip
 
 
 def records(fetcher: Fetcher, url: str) -> Iterator[RemoteDataset]:
@@ -84,6 +91,7 @@ def dataset_record(item: Any) -> RemoteDataset:
         },
         resources=[_resource(d, i) for i, d in enumerate(_list(item.get("distribution"))) if isinstance(d, dict)],
         publishers=[v for v in (_text(publisher.get("name")),) if v],
+        unread=unread_fields(item, _READ),
     )
 
 

@@ -63,6 +63,13 @@ _BY_EXTENSION = {
     "n3": "n3",
 }
 REMOTE_FILTERS: frozenset[str] = frozenset()  # DCAT has no query API: filters apply to what was read
+# the properties of a dataset that the content model holds (the others go to harvest.unmapped); the
+# publisher and landing page are the portal's own in the export (provenance links to the source)
+_READ = frozenset({
+    DCTERMS.identifier, DCTERMS.title, DCTERMS.description, DCTERMS.language, DCTERMS.license,
+    DCTERMS.accrualPeriodicity, DCAT.keyword, DCTERMS.issued, DCTERMS.created, DCTERMS.modified,
+    DCTERMS.temporal, DCTERMS.spatial, DCAT.contactPoint, DCAT.distribution, DCTERMS.publisher, DCAT.landingPage,
+})  # fmt: skip
 
 
 @dataclass
@@ -357,7 +364,21 @@ class _Reader:
             publishers=publishers,
             sort_lists=True,
             label=None if uri else f"_:{s}",
+            unread=self.unread(s),
         )
+
+    def unread(self, s: Any) -> dict[str, str]:
+        """The dataset's properties no content field holds (dcat:theme, dct:provenance...), raw, by CURIE."""
+        found: dict[str, list[str]] = {}
+        for predicate, obj in self.g.predicate_objects(s):
+            if predicate in _READ or predicate == RDF.type:
+                continue
+            if predicate == DCTERMS.accessRights and str(obj).endswith("/access-right/PUBLIC"):
+                continue  # what every dataset of the portal is
+            value = self._as_text(obj) or ("(a described node)" if isinstance(obj, BNode) else None)
+            if value:
+                found.setdefault(_curie(predicate), []).append(value)
+        return {k: " | ".join(sorted(set(v))) for k, v in sorted(found.items())}
 
     def places(self, s: Any) -> dict[str, list[Any]]:
         """Spatial coverage (GeoDCAT-AP): zone ids (a dct:Location's identifier, as the export writes it) and
@@ -431,3 +452,29 @@ class _Reader:
             ],
             service=(d, DCAT.accessService, None) in self.g and not download,  # as the export writes APIs
         )
+
+
+_CURIES = {
+    "http://purl.org/dc/terms/": "dct",
+    str(DCAT): "dcat",
+    str(FOAF): "foaf",
+    str(RDFS): "rdfs",
+    str(SKOS): "skos",
+    "http://www.w3.org/ns/adms#": "adms",
+    "http://www.w3.org/ns/prov#": "prov",
+    str(LOCN): "locn",
+    "http://www.w3.org/2002/07/owl#": "owl",
+    "http://schema.org/": "schema",
+    "http://data.europa.eu/r5r/": "dcatap",
+    "http://www.w3.org/ns/odrl/2/": "odrl",
+    "http://dati.gov.it/onto/dcatapit#": "dcatapit",
+}
+
+
+def _curie(predicate: URIRef) -> str:
+    """A property's short name for ``unmapped`` (the full URI when its namespace is not a common one)."""
+    text = str(predicate)
+    for namespace, prefix in _CURIES.items():
+        if text.startswith(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return text

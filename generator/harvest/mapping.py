@@ -486,6 +486,7 @@ class RemoteDataset:
     name: str | None = None  # the remote's own slug (CKAN), for titles that leave no slug (non-Latin scripts)
     sort_lists: bool = False  # RDF has no order: sort keywords and resources so every run agrees
     label: str | None = None  # how the job log names a record without URI: its blank node label
+    unread: dict[str, str] = field(default_factory=dict)  # source fields no content field holds, kept raw
 
 
 @dataclass
@@ -518,7 +519,7 @@ def to_record(remote: RemoteDataset, namespace: str) -> Record:
         return failed(None, error, remote.remote_uri, **names)
     if not title:
         return failed(remote.remote_id, "the dataset has no title", remote.remote_uri, **names)
-    unmapped: dict[str, str] = {}
+    unmapped: dict[str, str] = {k: one_line(v, 2000) for k, v in remote.unread.items() if one_line(v, 2000)}
     data: dict[str, Any] = {"title": title, "description": (remote.description or "").strip()}
     language = language_code(remote.language)
     if language:
@@ -642,6 +643,16 @@ def _spatial(remote: RemoteDataset) -> tuple[dict[str, Any], list[str]]:
     return out, raw
 
 
+def unread_fields(source: dict[str, Any], read: set[str] | frozenset[str]) -> dict[str, str]:
+    """The fields of a JSON record (CKAN, data.json) that no content field holds, as text for ``unmapped``."""
+    out = {}
+    for key, value in source.items():
+        if key in read or value in (None, "", [], {}):
+            continue
+        out[key] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return out
+
+
 def json_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
@@ -653,6 +664,8 @@ def _contact(raw: dict[str, str]) -> dict[str, str]:
         contact["name"] = name
     email = (raw.get("email") or "").strip()
     email = email[len("mailto:") :] if email.lower().startswith("mailto:") else email
+    if "://" in email:  # an address written as a relative IRI (no mailto:), resolved against the page's URL
+        email = email.rsplit("/", 1)[-1]
     if _EMAIL_RE.match(email) and len(email) <= 320:
         contact["email"] = email
     url = http_url(raw.get("url"))
