@@ -72,6 +72,12 @@ def test_licenses(values, expected) -> None:
         ("http://purl.org/cld/freq/quarterly", ("quarterly", None)),
         ("R/P1D", ("daily", None)),
         ("R/P0.33W", ("threeTimesAWeek", None)),
+        ("R/P1W", ("weekly", None)),  # data.json's accrualPeriodicity
+        ("R/P7D", ("weekly", None)),  # the same period written in days
+        ("R/P12M", ("annual", None)),
+        ("R/PT24H", ("daily", None)),
+        ("P1Y", ("annual", None)),  # a bare duration
+        ("R/P10Y", ("unknown", "R/P10Y")),
         ("monthly", ("monthly", None)),
         ("fourTimesADay", ("fourTimesADay", None)),
         ("every full moon", ("unknown", "every full moon")),

@@ -317,6 +317,12 @@ def test_cli_harvest_and_json(content: Path, runner, monkeypatch) -> None:
     result = runner.invoke(main, ["harvest", f"{ORG}/distant", "--content", str(content), "--format", "json"])
     (job,) = json.loads(result.output)
     assert job["counts"]["unchanged"] == 2 and job["changed"] == []
+    # a run that failed as a whole (nothing harvested) exits 1, distinct from done-errors' 3
+    add_harvester(content, ORG, "distant", backend="dcat", url="http://127.0.0.1:9/catalogue.ttl")
+    monkeypatch.setattr("generator.harvest.Fetcher", lambda base_url: Fetcher(retries=0))
+    result = runner.invoke(main, ["harvest", f"{ORG}/distant", "--content", str(content)])
+    assert result.exit_code == 1, result.output
+    assert f"{ORG}/distant: failed" in result.output and "cannot reach http://127.0.0.1:9/" in result.output
 
 
 def test_transport_failures_never_raise(content: Path) -> None:
