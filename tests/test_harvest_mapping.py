@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from generator import geometry
 from generator.harvest.mapping import (
     checksum,
     date_value,
@@ -136,3 +137,45 @@ def test_slugs_and_zones() -> None:
     assert zone("https://data.example.org/zones/fr:commune:45234") == "fr:commune:45234"
     assert zone("http://publications.europa.eu/resource/authority/country/FRA") == "country:fr"
     assert zone("Hamburg") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "bbox", "wkt"),
+    [
+        (
+            "POLYGON((2.2 48.8,2.4 48.8,2.4 48.9,2.2 48.8))",
+            (2.2, 48.8, 2.4, 48.9),
+            "POLYGON((2.2 48.8,2.4 48.8,2.4 48.9,2.2 48.8))",
+        ),
+        # GeoSPARQL's CRS prefix; EPSG:4326 is latitude first: swapped to longitude first
+        (
+            "<http://www.opengis.net/def/crs/EPSG/0/4326> POINT(48.85 2.35)",
+            (2.35, 48.85, 2.35, 48.85),
+            "POINT(2.35 48.85)",
+        ),
+        ("<http://www.opengis.net/def/crs/EPSG/0/2154> POINT(652000 6862000)", None, None),  # projected: not read
+        (
+            '{"type": "Point", "coordinates": [1.26639, 41.12386]}',
+            (1.26639, 41.12386, 1.26639, 41.12386),
+            "POINT(1.26639 41.12386)",
+        ),
+        (
+            '<gml:Envelope srsName="http://www.opengis.net/def/crs/OGC/1.3/CRS84"><gml:lowerCorner>-31.285 27.642'
+            "</gml:lowerCorner><gml:upperCorner>34.099 70.075</gml:upperCorner></gml:Envelope>",
+            (-31.285, 27.642, 34.099, 70.075),
+            None,
+        ),
+        ("1.9515,48.6827,2.598,49.0496", (1.9515, 48.6827, 2.598, 49.0496), None),  # data.json's w,s,e,n
+        ("Schweiz", None, None),
+        ("POLYGON((200 10,201 10,201 11,200 10))", None, None),  # not WGS 84 degrees
+    ],
+)
+def test_spatial_values(value, bbox, wkt) -> None:
+    shape = geometry.read(value)
+    assert (shape.bbox, shape.wkt) == (bbox, wkt) if bbox else shape is None
+
+
+def test_spatial_outline_is_a_plain_svg() -> None:
+    svg = geometry.outline_svg([1.9515, 48.6827, 2.598, 49.0496], None)
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and svg.count("<polyline") == 1
+    assert geometry.outline_svg(None, None) is None
