@@ -186,3 +186,25 @@ def test_the_page_shows_the_readers_language_else_the_original_with_lang(site) -
     assert 'lang="en"' in geo  # an English text on a French page
     no = (output / "datasets" / slug_of(content, "no") / "index.html").read_text(encoding="utf-8")
     assert 'href="https://data.norge.no/nlod/no"' in no  # the source's own licence, shown
+
+
+def test_a_translation_in_the_readers_language_is_shown_without_lang() -> None:
+    from generator.model import Dataset
+    from generator.render import localized
+
+    data = {
+        "title": "Statistisches Jahrbuch",
+        "description": "Beschreibung",
+        "language": "de",
+        "translations": {"fr": {"title": "Annuaire statistique"}},
+        "license": "cc0-1.0",
+        "harvest": {"source": "ch", "remote_id": "1", "harvested": "2026-11-28T10:00:00Z"},
+    }
+    dataset = Dataset.from_data("jahrbuch", ("organization", ORG), "x.yaml", data)
+    french = localized(dataset, "fr", "fr")
+    assert (french["title"], french["lang"]) == ("Annuaire statistique", None)
+    assert (french["description"], french["description_lang"]) == ("Beschreibung", "de")  # no French description
+    english = localized(dataset, "en", "fr")
+    assert (english["title"], english["lang"]) == ("Statistisches Jahrbuch", "de")
+    # no stated date: none shown or exported, the harvest day only orders lists
+    assert (dataset.issued, dataset.modified, dataset.created) == (None, None, "2026-11-28")

@@ -82,6 +82,9 @@ KEY_ORDER = (
     "resources",
     "harvest",
 )
+# bumped when the mapping changes what a record gives, so that an unchanged catalogue is read again once
+# (2: languages, source licences, spatial boxes and places, stated dates only, one resource-type rule)
+MAPPING = 2
 HARVEST_ORDER = ("source", "remote_id", "remote_uri", "remote_modified", "harvested", "unmapped")
 
 
@@ -301,7 +304,7 @@ def fetch_records(
 
 def _fingerprint(harvester: HarvesterConfig, site: SiteInfo) -> str:
     """What the datasets depend on besides the remote: the code's version and the harvester's settings."""
-    settings = [__version__, harvester.backend, harvester.url, harvester.filters, site.languages]
+    settings = [__version__, MAPPING, harvester.backend, harvester.url, harvester.filters, site.languages]
     return short_hash(json.dumps(settings, sort_keys=True, ensure_ascii=False), 16)
 
 
