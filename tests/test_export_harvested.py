@@ -208,3 +208,12 @@ def test_a_translation_in_the_readers_language_is_shown_without_lang() -> None:
     assert (english["title"], english["lang"]) == ("Statistisches Jahrbuch", "de")
     # no stated date: none shown or exported, the harvest day only orders lists
     assert (dataset.issued, dataset.modified, dataset.created) == (None, None, "2026-11-28")
+
+
+def test_the_dashboard_names_the_failed_record(site) -> None:
+    _content, output = site
+    pages = [p.read_text(encoding="utf-8") for p in output.rglob("*.html")]
+    failed = [
+        p for p in pages if 'class="small job-errors"' in p and "(Is filtered): the dataset has no identifier" in p
+    ]
+    assert failed and "<code>_:" in failed[0]  # no identifier: the blank node label and the title say which
