@@ -172,7 +172,11 @@ def read_job(path: Path) -> Job:
     counts = data.get("counts") if isinstance(data.get("counts"), dict) else {}
     items = data.get("items") if isinstance(data.get("items"), list) else []
     errors = [
-        {"remote_id": _text(item.get("remote_id")), "error": _text(item.get("error"))}
+        {
+            "remote_id": _text(item.get("remote_id")),
+            "error": _text(item.get("error")),
+            **{k: _text(item[k]) for k in ("remote_uri", "title") if item.get(k)},  # which record, when no id says
+        }
         for item in items
         if isinstance(item, dict) and item.get("error")
     ]

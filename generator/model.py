@@ -153,11 +153,35 @@ class Dataset:
     archived: bool = False
     contact_point: dict[str, str] | None = None
     harvest: dict[str, Any] | None = None
+    language: str | None = None  # of title and description; None: the site's first language (or unknown)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    data_languages: list[str] = field(default_factory=list)
+    license_source: dict[str, str] | None = None
+    # the dates the publisher or the source stated (None when it stated none): what exports and pages show.
+    # ``created``/``last_modified`` above always hold a date, for sorting and feeds: for a harvested dataset
+    # without dates, the harvest's. That one is ours, never published as the dataset's.
+    issued: str | None = None
+    modified: str | None = None
 
     @classmethod
     def from_data(cls, slug: str, owner: Owner, path: str, data: dict[str, Any]) -> Dataset:
         resources = [Resource.from_data(r) for r in data.get("resources", [])]
-        return cls(slug=slug, owner=owner, path=path, **{**data, "resources": resources})
+        issued, modified = data.get("created"), data.get("last_modified")
+        harvested = str((data.get("harvest") or {}).get("harvested") or "1970-01-01")
+        created = issued or (modified or harvested)[:10]
+        changed = modified or issued or harvested
+        return cls(
+            slug=slug,
+            owner=owner,
+            path=path,
+            **{**data, "resources": resources, "created": created, "last_modified": changed},
+            issued=issued,
+            modified=modified,
+        )
+
+    def text_language(self, default: str) -> str | None:
+        """The language of the title and description: stated, else ``default`` (the site's) unless harvested."""
+        return self.language or (None if self.harvest else default)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import jinja2
 import jinja2.ext
 import jinja2.lexer
 
-from . import i18n, markdown
+from . import geometry, i18n, markdown
 from .errors import UsageError
 from .export import schemaorg
 from .vocabularies import (
@@ -189,6 +189,8 @@ def make_environment(
         licenses=LICENSES,
         label=lambda table, key: label(_TABLES[table], key, language),
         frequency_label=lambda key: frequency_label(key, language),
+        localized=lambda dataset: localized(dataset, language, urls.languages[0]),
+        spatial_svg=lambda spatial: geometry.outline_svg(spatial.get("bbox"), spatial.get("geometry")),
     )
     env.filters.update(
         markdown=markdown.render,
@@ -199,6 +201,28 @@ def make_environment(
         filesize=lambda value: i18n.format_filesize(value, language),
     )
     return env
+
+
+def localized(dataset: Any, language: str, default: str) -> dict[str, Any]:
+    """A dataset's title and description for a reader of ``language``: the translation when there is one,
+    else the original; ``lang`` is the text's language when it differs from the page's ("" when unknown:
+    a harvested text its source did not tag), for the page's ``lang`` attribute."""
+    translation = dataset.translations.get(language) or {}
+    if translation.get("title"):
+        title, description, text_lang = translation["title"], translation.get("description"), language
+    else:
+        title, description, text_lang = dataset.title, None, dataset.text_language(default) or ""
+    original = dataset.text_language(default) or ""
+    if description is None:
+        description, description_lang = dataset.description, original
+    else:
+        description_lang = language
+    return {
+        "title": title,
+        "description": description,
+        "lang": None if text_lang == language else text_lang,
+        "description_lang": None if description_lang == language else description_lang,
+    }
 
 
 _TABLES: dict[str, Any] = {

@@ -8,6 +8,7 @@ a harvester mapping values) can read them too; :func:`label` picks one with a fa
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 Labels = dict[str, str]
@@ -59,6 +60,115 @@ LICENSES: dict[str, License] = {
         License("notspecified", "License Not Specified", None, open=False),
     ]
 }
+
+# Other names of our licenses, matched whole (see :func:`license_key`): the URLs and ids other catalogues
+# write for the same text. Never a path segment: ``.../licenses/other`` or ``.../cc-by`` of an unknown site
+# is no license of ours. Versions matter: CC BY 3.0 is not CC BY 4.0 (it maps to "other-at", raw value kept).
+LICENSE_ALIASES: dict[str, tuple[str, ...]] = {
+    "etalab-2.0": (
+        "https://www.etalab.gouv.fr/wp-content/uploads/2017/04/ETALAB-Licence-Ouverte-v2.0.pdf",
+        "https://www.etalab.gouv.fr/licence-ouverte-open-licence",
+        "https://www.etalab.gouv.fr/wp-content/uploads/2018/11/open-licence.pdf",
+        "https://spdx.org/licenses/etalab-2.0",
+        "https://spdx.org/licenses/etalab-2.0.html",
+        "etalab-2.0", "lo-2.0", "lov2", "licence-ouverte-2.0", "fr-lo-2.0", "Licence Ouverte v2.0 (Etalab)",
+        "Licence Ouverte / Open Licence version 2.0", "Open Licence 2.0",
+        "http://publications.europa.eu/resource/authority/licence/ETALAB_2_0",
+    ),
+    "lov1": (
+        "https://www.etalab.gouv.fr/wp-content/uploads/2014/05/Licence_Ouverte.pdf",
+        "https://www.etalab.gouv.fr/wp-content/uploads/2014/05/Open_Licence.pdf",
+        "fr-lo", "lov1", "Licence Ouverte / Open Licence",
+    ),
+    "odc-odbl": (
+        "https://opendatacommons.org/licenses/odbl/1-0", "https://opendatacommons.org/licenses/odbl/1.0",
+        "https://opendatacommons.org/licenses/odbl", "https://spdx.org/licenses/ODbL-1.0",
+        "http://publications.europa.eu/resource/authority/licence/ODC_BL",
+        "odbl", "odbl-1.0", "odc-odbl-1.0", "ODbL-1.0", "http://dcat-ap.de/def/licenses/odbl", "http://www.opendefinition.org/licenses/odc-odbl",
+    ),
+    "odc-by": (
+        "https://opendatacommons.org/licenses/by/1-0", "https://opendatacommons.org/licenses/by/1.0",
+        "https://opendatacommons.org/licenses/by", "https://spdx.org/licenses/ODC-By-1.0",
+        "http://publications.europa.eu/resource/authority/licence/ODC_BY",
+        "odc-by-1.0", "ODC-By-1.0", "http://dcat-ap.de/def/licenses/odby", "http://www.opendefinition.org/licenses/odc-by",
+    ),
+    "odc-pddl": (
+        "https://opendatacommons.org/licenses/pddl/1-0", "https://opendatacommons.org/licenses/pddl/1.0",
+        "https://opendatacommons.org/licenses/pddl", "https://spdx.org/licenses/PDDL-1.0",
+        "http://publications.europa.eu/resource/authority/licence/ODC_PDDL",
+        "pddl", "pddl-1.0", "odc-pddl-1.0", "PDDL-1.0", "http://dcat-ap.de/def/licenses/odcpddl", "http://www.opendefinition.org/licenses/odc-pddl",
+    ),
+    "cc-by-4.0": (
+        "https://creativecommons.org/licenses/by/4.0", "https://spdx.org/licenses/CC-BY-4.0",
+        "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
+        "cc-by", "cc-by-4", "cc-by-4.0", "CC-BY-4.0", "CC BY 4.0", "http://www.opendefinition.org/licenses/cc-by",
+        "http://dcat-ap.de/def/licenses/cc-by/4.0", "http://dcat-ap.de/def/licenses/cc-by-4.0",
+    ),
+    "cc-by-sa-4.0": (
+        "https://creativecommons.org/licenses/by-sa/4.0", "https://spdx.org/licenses/CC-BY-SA-4.0",
+        "http://publications.europa.eu/resource/authority/licence/CC_BYSA_4_0",
+        "cc-by-sa", "cc-by-sa-4.0", "CC-BY-SA-4.0", "CC BY-SA 4.0", "http://www.opendefinition.org/licenses/cc-by-sa",
+        "http://dcat-ap.de/def/licenses/cc-by-sa/4.0", "http://dcat-ap.de/def/licenses/cc-by-sa-4.0",
+    ),
+    "cc0-1.0": (
+        "https://creativecommons.org/publicdomain/zero/1.0", "https://spdx.org/licenses/CC0-1.0",
+        "http://publications.europa.eu/resource/authority/licence/CC0",
+        "cc-zero", "cc0", "cc0-1.0", "CC0-1.0", "CC0 1.0 Universal", "http://www.opendefinition.org/licenses/cc-zero",
+        "http://dcat-ap.de/def/licenses/cc-zero", "http://dcat-ap.de/def/licenses/cczero",
+    ),
+    "other-pd": (
+        "http://www.usa.gov/publicdomain/label/1.0", "https://creativecommons.org/publicdomain/mark/1.0",
+        "other-pd", "Other (Public Domain)",
+    ),
+    "other-at": ("other-at", "Other (Attribution)"),
+    "other-open": ("other-open", "Other (Open)"),
+    "other": ("other", "other-closed", "Other", "Other (Not Open)"),
+    "notspecified": ("notspecified", "not-specified", "license-not-specified", "License Not Specified"),
+}  # fmt: skip
+
+# Creative Commons licenses of other versions or ports than ours: the family we file them under (the raw
+# value is kept and exported with them)
+_CC_FAMILIES = {"by": "other-at", "by-sa": "other-at", "zero": "other-pd", "mark": "other-pd"}
+
+
+def license_key(value: str) -> str:
+    """How a license value is compared: lowercase, without scheme, ``www.``, trailing slash or ``.html``,
+    and without the Creative Commons ``legalcode``/``deed`` suffixes of a language variant."""
+    text = " ".join(value.strip().lower().split())
+    text = re.sub(r"^https?://", "", text)
+    text = re.sub(r"^www\.", "", text).rstrip("/")
+    text = re.sub(r"(/legalcode(\.[a-z-]+)?|/deed\.[a-z-]+|\.html?)$", "", text)
+    return text.rstrip("/")
+
+
+def _license_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for lic in LICENSES.values():
+        for name in (lic.id, lic.title, *([lic.url] if lic.url else []), *LICENSE_ALIASES.get(lic.id, ())):
+            index[license_key(name)] = lic.id
+    return index
+
+
+_LICENSE_INDEX = _license_index()
+_CC_URL = re.compile(r"^creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d+(\.\d+)?)(/[a-z]{2})?$")
+
+
+def match_license(value: str) -> str | None:
+    """Our license id for one remote value (URL, SPDX/CKAN/EU id, title), matched whole; else None.
+
+    A Creative Commons URL of another version or port (``by/3.0/fr``) is filed under its family
+    (``other-at``, ``other-pd``): still an open license, though not one of ours word for word.
+    """
+    key = license_key(value)
+    found = _LICENSE_INDEX.get(key)
+    if found is None:
+        cc = _CC_URL.match(key)
+        if cc and cc.group(5) is None:
+            found = _LICENSE_INDEX.get(license_key(f"creativecommons.org/{cc.group(1)}/{cc.group(2)}/{cc.group(3)}"))
+        if found is None and cc:
+            found = _CC_FAMILIES.get(cc.group(2))
+    return found
+
 
 # udata's update frequencies: label, and the longest expected time between two updates (None: no period)
 FREQUENCIES: dict[str, tuple[Labels, dt.timedelta | None]] = {

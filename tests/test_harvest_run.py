@@ -102,13 +102,16 @@ def test_first_run_creates_datasets_and_a_valid_job_log(content: Path, server) -
     assert (arbres["license"], arbres["frequency"]) == ("other", "unknown")
     assert arbres["harvest"]["unmapped"] == {
         "frequency": "http://publications.europa.eu/resource/authority/frequency/ONCE_IN_A_BLUE_MOON",
-        "license": "https://licenses.example.org/ma-licence-maison",
     }
+    # an unknown license is the source's own, kept in the content (shown and exported), not only unmapped
+    assert arbres["license_source"] == {"url": "https://licenses.example.org/ma-licence-maison"}
     assert arbres["resources"][0]["format"] == "geojson"
     (log,) = job_logs(content)
     assert list(schemas.validator("harvest-job").iter_errors(log)) == []
     assert log["status"] == "done-errors"
-    assert {"status": "failed", "remote_id": "sans-titre-003", "error": "the dataset has no title"} in log["items"]
+    failed = [item for item in log["items"] if item["status"] == "failed"]
+    assert [(i["remote_id"], i["error"]) for i in failed] == [("sans-titre-003", "the dataset has no title")]
+    assert failed[0]["remote_uri"].startswith("_:")  # a blank node: its label says which one
     assert log["started"] == "2026-11-28T10:00:02Z" and log["ended"] > log["started"]
     assert [p.as_text() for p in validate(content).problems] == []
     assert server.user_agents[0] == "portal-harvester/0.1.0 (+https://data.example.org/)"
@@ -307,13 +310,19 @@ def test_unknown_target_is_a_usage_error(content: Path, runner) -> None:
 def test_cli_harvest_and_json(content: Path, runner, monkeypatch) -> None:
     monkeypatch.setattr("generator.harvest.Fetcher", lambda base_url: fetcher())
     result = runner.invoke(main, ["harvest", ORG, "--content", str(content)])
-    assert result.exit_code == 1, result.output  # one record failed
+    assert result.exit_code == 3, result.output  # one record failed, the others were harvested: done-errors
     assert f"{ORG}/distant: done-errors (2 created, 1 failed)" in result.output
     assert "sans-titre-003: the dataset has no title" in result.output
     assert "Traceback" not in result.output
     result = runner.invoke(main, ["harvest", f"{ORG}/distant", "--content", str(content), "--format", "json"])
     (job,) = json.loads(result.output)
     assert job["counts"]["unchanged"] == 2 and job["changed"] == []
+    # a run that failed as a whole (nothing harvested) exits 1, distinct from done-errors' 3
+    add_harvester(content, ORG, "distant", backend="dcat", url="http://127.0.0.1:9/catalogue.ttl")
+    monkeypatch.setattr("generator.harvest.Fetcher", lambda base_url: Fetcher(retries=0))
+    result = runner.invoke(main, ["harvest", f"{ORG}/distant", "--content", str(content)])
+    assert result.exit_code == 1, result.output
+    assert f"{ORG}/distant: failed" in result.output and "cannot reach http://127.0.0.1:9/" in result.output
 
 
 def test_transport_failures_never_raise(content: Path) -> None:

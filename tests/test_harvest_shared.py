@@ -147,7 +147,9 @@ def test_ckanext_dcat_catalog_rdf(portal: Path, server) -> None:
     one = found["example-dataset-1"]
     assert one["tags"] == ["pollution", "stats"]
     assert sorted(r["format"] for r in one["resources"]) == ["csv", "pdf", "unknown"]
-    assert one["harvest"]["unmapped"] == {"license": "https://data.some.org/link/to/license"}
+    assert "unmapped" not in one["harvest"]  # the unknown license is kept as the source's own
+    assert one["license"] == "other"
+    assert one["license_source"] == {"url": "https://data.some.org/link/to/license"}
     assert "Θεσσαλονίκη" in one["description"]
     assert sorted(r["format"] for r in found["example-dataset-2"]["resources"]) == ["html", "pdf"]
 

@@ -24,7 +24,8 @@ def harvest(target: str | None, content_dir: Path, dry_run: bool, due: bool, fmt
     """Import remote catalogues (DCAT, CKAN, data.json) as datasets of their organization.
 
     Without TARGET every active harvester runs; ORG runs that organization's active harvesters; ORG/NAME runs
-    that one, active or not. Exit 0 when every job is done, 1 when a job failed or skipped records, 2 for usage.
+    that one, active or not. Exit 0 when every job is done, 1 when a job failed as a whole (nothing changed),
+    3 when jobs finished but some records failed (done-errors: the others were harvested), 2 for usage.
     """
     try:
         jobs = run(content_dir, target, due=due, dry_run=dry_run)
@@ -37,7 +38,17 @@ def harvest(target: str | None, content_dir: Path, dry_run: bool, due: bool, fmt
             click.echo("no harvester to run" + (" (none is due)" if due else ""))
         for job in jobs:
             click.echo(_as_text(job, content_dir))
-    sys.exit(0 if all(job.status == "done" for job in jobs) else 1)
+    sys.exit(exit_code(jobs))
+
+
+EXIT_DONE, EXIT_FAILED, EXIT_ITEM_ERRORS = 0, 1, 3
+
+
+def exit_code(jobs: list[Job]) -> int:
+    """1 when any job failed as a whole, else 3 when any record failed, else 0 (2 is for usage errors)."""
+    if any(job.status == "failed" for job in jobs):
+        return EXIT_FAILED
+    return EXIT_ITEM_ERRORS if any(job.status == "done-errors" for job in jobs) else EXIT_DONE
 
 
 def _as_text(job: Job, content_dir: Path) -> str:
@@ -47,7 +58,10 @@ def _as_text(job: Job, content_dir: Path) -> str:
         lines.append(f"  error: {job.error}")
     for item in job.items:
         if item.error:
-            lines.append(f"  {item.remote_id or '(no id)'}: {item.error}")
+            which = [v for v in (item.remote_uri, f'"{item.title}"' if item.title else None) if v]
+            which = [v for v in which if v != item.remote_id]
+            line = f"  {item.remote_id or '(no id)'}: {item.error}"
+            lines.append(line + (f" ({', '.join(which)})" if which else ""))
     if job.path:
         lines.append(f"  job log: {(content_dir / job.path).as_posix()}")
     return "\n".join(lines)

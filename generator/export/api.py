@@ -59,8 +59,8 @@ class Api:
             "api": f"{self.api}datasets/{d.slug}.json",
             "owner": self.owner(d.owner),
             "license": d.license,
-            "created": d.created,
-            "last_modified": d.last_modified,
+            "created": d.issued,  # as stated: None for a harvested dataset whose source gives no date
+            "last_modified": d.modified,
             "archived": d.archived,
             "resources": len(d.resources),
             "quality_score": round(self.index.quality(d).score, 4),
@@ -289,7 +289,7 @@ def openapi(urls: Any) -> dict[str, Any]:
     )
     dataset_summary = _obj({
         "slug": _STR, "title": _STR, "page": _URL, "api": _URL, "owner": _ref("Owner"),
-        "license": {"oneOf": [_STR, _ref("License")]}, "created": _STR, "last_modified": _STR,
+        "license": {"oneOf": [_STR, _ref("License")]}, "created": _NSTR, "last_modified": _NSTR,
         "archived": {"type": "boolean"}, "resources": {"oneOf": [{"type": "integer"}, {"type": "array"}]},
         "quality_score": {"type": "number", "minimum": 0, "maximum": 1},
     })  # fmt: skip

@@ -16,8 +16,14 @@ format outside the EU list) are labelled blank nodes. Every object of a property
 constrain carries its class (``dct:Frequency``, ``dct:LicenseDocument``...), so the export validates on its
 own, without the vocabularies loaded; EU concepts also carry their ``skos:inScheme``.
 
-Titles, descriptions and keywords are tagged with the site's first language (content is written in it);
-vocabulary labels carry every site language.
+Titles, descriptions and keywords are tagged with the language they are written in: the dataset's
+``language`` (a harvested dataset keeps its source's), else the site's first language; a harvested text of
+unknown language stays untagged rather than mislabelled, and ``translations`` add a literal per language.
+``dct:language`` is the data's (``data_languages``), never the interface's. A harvested dataset carries its
+provenance: the remote identifier (``dct:identifier`` and ``adms:identifier``) and the remote dataset
+(``prov:wasDerivedFrom``). Its dates are the ones its source stated, none when it stated none.
+Spatial coverage is GeoDCAT-AP's: ``dct:Location`` with ``dcat:bbox`` and ``locn:geometry`` as
+``gsp:wktLiteral``, named places by URI or ``skos:prefLabel``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .. import geometry
 from ..model import Dataset, Organization, Resource
 from ..vocabularies import FREQUENCIES_EU, LICENSES
 from .rdf import IRI, BNode, Literal, Node, iri, text, typed
@@ -32,7 +39,14 @@ from .rdf import IRI, BNode, Literal, Node, iri, text, typed
 EU = "http://publications.europa.eu/resource/authority/"
 
 
-LANGUAGES_EU = {"fr": "FRA", "en": "ENG"}
+# ISO 639-1 (ours) -> EU language authority table
+LANGUAGES_EU = {
+    "bg": "BUL", "ca": "CAT", "cs": "CES", "da": "DAN", "de": "DEU", "el": "ELL", "en": "ENG", "es": "SPA",
+    "et": "EST", "eu": "EUS", "fi": "FIN", "fr": "FRA", "ga": "GLE", "gl": "GLG", "hr": "HRV", "hu": "HUN",
+    "is": "ISL", "it": "ITA", "lb": "LTZ", "lt": "LIT", "lv": "LAV", "mt": "MLT", "nb": "NOB", "nl": "NLD",
+    "nn": "NNO", "no": "NOR", "pl": "POL", "pt": "POR", "rm": "ROH", "ro": "RON", "sk": "SLK", "sl": "SLV",
+    "sv": "SWE", "uk": "UKR", "ru": "RUS", "tr": "TUR", "ar": "ARA", "zh": "ZHO", "ja": "JPN",
+}  # fmt: skip
 
 # resource format -> EU file type authority table
 FILE_TYPES_EU = {
@@ -159,10 +173,17 @@ class CatalogWriter:
             node.add("vcard:hasURL", IRI(iri(contact["url"])))
         return node
 
-    def license(self, key: str, out: list[Node]) -> IRI | BNode | None:
+    def license(self, key: str, out: list[Node], source: dict[str, str] | None = None) -> IRI | BNode | None:
         lic = LICENSES.get(key)
         if lic is None or key == "notspecified":
             return None
+        if source and key.startswith("other"):  # the source's own license, as it gave it
+            url, title = source.get("url"), source.get("title")
+            own: IRI | BNode = IRI(iri(url)) if url else BNode("license-" + (title or key).encode().hex()[:60])
+            if self._once(f"license-source:{url or title}"):
+                node = Node(own, ["dct:LicenseDocument"], [("dct:title", text(title or url or lic.title))])
+                out.append(node)
+            return own
         term: IRI | BNode = IRI(iri(lic.url)) if lic.url else BNode(f"license-{key}")
         if self._once(f"license:{key}"):
             out.append(
@@ -201,21 +222,31 @@ class CatalogWriter:
     def dataset_nodes(self, dataset: Dataset) -> list[Node]:
         """The dataset, its distributions and every node they refer to that is not written yet."""
         out: list[Node] = []
-        lang = self.lang
+        lang = dataset.text_language(self.lang)
         uri = self.dataset_uri(dataset)
         node = Node(uri, ["dcat:Dataset"])
         out.append(node)
         node.add("dct:identifier", text(uri.value))
         node.add("dct:title", text(dataset.title, lang))
+        for code, translation in dataset.translations.items():
+            if translation.get("title"):
+                node.add("dct:title", text(translation["title"], code))
         node.add("dct:description", text(dataset.description, lang))
+        for code, translation in dataset.translations.items():
+            if translation.get("description"):
+                node.add("dct:description", text(translation["description"], code))
         node.add("dcat:landingPage", uri)
         node.add("dct:publisher", self.agent(dataset.owner, out))
-        node.add("dct:issued", literal_date(dataset.created))
-        node.add("dct:modified", literal_date(dataset.last_modified))
-        node.add("dct:language", self.language(lang, out))
+        if dataset.issued:
+            node.add("dct:issued", literal_date(dataset.issued))
+        if dataset.modified:
+            node.add("dct:modified", literal_date(dataset.modified))
+        for code in dataset.data_languages:
+            node.add("dct:language", self.language(code.split("-")[0], out))
         for tag in dataset.tags:
             node.add("dcat:keyword", text(tag, lang))
-        license_term = self.license(dataset.license, out)
+        self._provenance(dataset, node, out)
+        license_term = self.license(dataset.license, out, dataset.license_source)
         node.add("dct:license", license_term)
         node.add("dct:accessRights", self._concept(ACCESS_PUBLIC, "dct:RightsStatement", "access-right", out))
         node.add("dct:accrualPeriodicity", self.frequency(dataset.frequency, out))
@@ -227,10 +258,21 @@ class CatalogWriter:
         if dataset.spatial:
             for number, zone in enumerate(dataset.spatial.get("zones", []), start=1):
                 node.add("dct:spatial", self._place(zone, IRI(f"{uri.value}#spatial-{number}"), out))
+            for number, place in enumerate(dataset.spatial.get("places", []), start=1):
+                node.add("dct:spatial", self._named_place(place, IRI(f"{uri.value}#place-{number}"), out))
+            if dataset.spatial.get("bbox") or dataset.spatial.get("geometry"):
+                area = IRI(uri.value + "#area")
+                node.add("dct:spatial", area)
+                located = Node(area, ["dct:Location"])
+                if dataset.spatial.get("bbox"):
+                    located.add("dcat:bbox", typed(geometry.box_wkt(dataset.spatial["bbox"]), "gsp:wktLiteral"))
+                if dataset.spatial.get("geometry"):
+                    located.add("locn:geometry", typed(dataset.spatial["geometry"], "gsp:wktLiteral"))
+                out.append(located)
         for resource in dataset.resources:
             dist = self.distribution_uri(resource)
             node.add("dcat:distribution", dist)
-            out.append(self._distribution(dist, resource, license_term, out))
+            out.append(self._distribution(dist, resource, license_term, out, lang))
         # the page: the landing page is a foaf:Document (the range shapes check its class)
         node.types.append("foaf:Document")
         return out
@@ -252,6 +294,28 @@ class CatalogWriter:
             node.add("dcat:endDate", literal_date(coverage["end"]))
         return node
 
+    def _provenance(self, dataset: Dataset, node: Node, out: list[Node]) -> None:
+        """Where a harvested dataset comes from, so an aggregator reading the source and us can deduplicate."""
+        harvest = dataset.harvest or {}
+        remote_id, remote_uri = harvest.get("remote_id"), harvest.get("remote_uri")
+        if not remote_id:
+            return
+        node.add("dct:identifier", text(str(remote_id)))
+        identifier = IRI(node.subject.value + "#source-identifier")
+        node.add("adms:identifier", identifier)
+        out.append(Node(identifier, ["adms:Identifier"], [("skos:notation", text(str(remote_id)))]))
+        if remote_uri and str(remote_uri).startswith(("http://", "https://")):
+            node.add("prov:wasDerivedFrom", IRI(iri(str(remote_uri))))
+
+    def _named_place(self, place: dict[str, str], subject: IRI, out: list[Node]) -> IRI:
+        term = IRI(iri(place["uri"])) if place.get("uri") else subject
+        if self._once("place:" + term.value):
+            located = Node(term, ["dct:Location"])
+            if place.get("label"):
+                located.add("skos:prefLabel", text(place["label"]))
+            out.append(located)
+        return term
+
     def _place(self, zone: str, subject: IRI, out: list[Node]) -> IRI:
         kind, _, code = zone.partition(":")
         if kind == "country" and code.lower() in COUNTRIES_EU:
@@ -260,8 +324,9 @@ class CatalogWriter:
         out.append(node)
         return subject
 
-    def _distribution(self, subject: IRI, resource: Resource, license_term: Any, out: list[Node]) -> Node:
-        lang = self.lang
+    def _distribution(
+        self, subject: IRI, resource: Resource, license_term: Any, out: list[Node], lang: str | None = None
+    ) -> Node:
         node = Node(subject, ["dcat:Distribution"])
         node.add("dct:identifier", text(resource.id))
         node.add("dct:title", text(resource.title, lang))
@@ -271,6 +336,16 @@ class CatalogWriter:
         node.add("dcat:accessURL", url)
         if resource.type != "api":
             node.add("dcat:downloadURL", url)
+        else:  # a service to call: DCAT's data service, which a harvester reads back as an API
+            service = IRI(subject.value + "#service")
+            node.add("dcat:accessService", service)
+            out.append(
+                Node(
+                    service,
+                    ["dcat:DataService"],
+                    [("dct:title", text(resource.title, lang)), ("dcat:endpointURL", url)],
+                )
+            )
         node.add("dct:format", self.file_format(resource.format, out))
         if resource.mime:
             node.add("dcat:mediaType", self.media_type(resource.mime, out))
@@ -333,9 +408,12 @@ class CatalogWriter:
         node.add("foaf:homepage", homepage)
         for code in self.languages:
             node.add("dct:language", self.language(code, out))
-        if dated:
-            node.add("dct:issued", literal_date(min(dated, key=lambda d: d.created[:10]).created[:10]))
-            node.add("dct:modified", literal_date(max(dated, key=lambda d: d.last_modified[:10]).last_modified[:10]))
+        issued = [d.issued[:10] for d in dated if d.issued]
+        modified = [d.modified[:10] for d in dated if d.modified]
+        if issued:
+            node.add("dct:issued", literal_date(min(issued)))
+        if modified:
+            node.add("dct:modified", literal_date(max(modified)))
         for dataset in datasets:
             node.add("dcat:dataset", self.dataset_uri(dataset))
         if org is not None:

@@ -46,10 +46,10 @@ def dataset(index: Any, urls: Any, ds: Dataset, language: str) -> dict[str, Any]
         "name": ds.title,
         "description": plain(ds.description, 5000) or ds.title,
         "identifier": uri,
-        "inLanguage": index.site.languages[0],
+        **({"inLanguage": lang} if (lang := ds.text_language(index.site.languages[0])) else {}),
         "isAccessibleForFree": True,
-        "dateCreated": ds.created,
-        "dateModified": ds.last_modified,
+        **({"dateCreated": ds.issued} if ds.issued else {}),
+        **({"dateModified": ds.modified} if ds.modified else {}),
         "creator": _agent(index, urls, ds.owner),
         "includedInDataCatalog": {"@type": "DataCatalog", "name": index.site.title, "url": urls.base_url},
     }

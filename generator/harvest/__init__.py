@@ -45,7 +45,11 @@ SLACK = dt.timedelta(hours=1)  # scheduled runs start a little late or early: st
 OWNED_KEYS = (
     "title",
     "description",
+    "language",
+    "translations",
+    "data_languages",
     "license",
+    "license_source",
     "frequency",
     "temporal_coverage",
     "spatial",
@@ -61,7 +65,11 @@ KEY_ORDER = (
     "title",
     "acronym",
     "description",
+    "language",
+    "translations",
+    "data_languages",
     "license",
+    "license_source",
     "frequency",
     "temporal_coverage",
     "spatial",
@@ -74,6 +82,9 @@ KEY_ORDER = (
     "resources",
     "harvest",
 )
+# bumped when the mapping changes what a record gives, so that an unchanged catalogue is read again once
+# (2: languages, source licences, spatial boxes and places, stated dates only, one resource-type rule)
+MAPPING = 2
 HARVEST_ORDER = ("source", "remote_id", "remote_uri", "remote_modified", "harvested", "unmapped")
 
 
@@ -278,7 +289,10 @@ def fetch_records(
         try:
             record = to_record(remote, namespace)
         except Exception as exc:  # a mapping bug on one odd record must not lose the whole run
-            record = failed(remote.remote_id, f"cannot map the record: {type(exc).__name__}: {exc}")
+            error = f"cannot map the record: {type(exc).__name__}: {exc}"
+            record = failed(
+                remote.remote_id, error, remote.remote_uri, title=str(remote.title or "")[:300], label=remote.label
+            )
         if record.error is None and local and not _matches(record, local):
             record.error = "filtered"
         records.append(record)
@@ -290,7 +304,7 @@ def fetch_records(
 
 def _fingerprint(harvester: HarvesterConfig, site: SiteInfo) -> str:
     """What the datasets depend on besides the remote: the code's version and the harvester's settings."""
-    settings = [__version__, harvester.backend, harvester.url, harvester.filters, site.languages]
+    settings = [__version__, MAPPING, harvester.backend, harvester.url, harvester.filters, site.languages]
     return short_hash(json.dumps(settings, sort_keys=True, ensure_ascii=False), 16)
 
 
@@ -400,12 +414,12 @@ def _plan(content_dir: Path, harvester: HarvesterConfig, records: list[Record], 
             job.counts["skipped"] += 1
             continue
         if record.remote_id in seen_ids:
-            job.add(Item("failed", record.remote_id, error="the remote id appears twice in the catalogue"))
+            job.add(_failed(record, "the remote id appears twice in the catalogue"))
             continue
         if record.remote_id:
             seen_ids.add(record.remote_id)
         if record.error:
-            job.add(Item("failed", record.remote_id, error=record.error))
+            job.add(_failed(record, record.error))
             continue
         existing = by_id.get(record.remote_id)
         if existing is None or existing.slug in matched:
@@ -418,7 +432,7 @@ def _plan(content_dir: Path, harvester: HarvesterConfig, records: list[Record], 
         else:
             slug = _new_slug(record, slugs | claimed, harvester.key)
             if slug is None:
-                job.add(Item("failed", record.remote_id, error="no free slug for this title"))
+                job.add(_failed(record, "no free slug for this title"))
                 continue
             claimed.add(slug)
             rel = f"organizations/{harvester.organization}/datasets/{slug}.yaml"
@@ -426,7 +440,7 @@ def _plan(content_dir: Path, harvester: HarvesterConfig, records: list[Record], 
         errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.instance_path)))
         if errors:
             where = "/".join(map(str, errors[0].instance_path)) or "dataset"
-            job.add(Item("failed", record.remote_id, slug, f"invalid dataset at {where}: {errors[0].message}"[:500]))
+            job.add(_failed(record, f"invalid dataset at {where}: {errors[0].message}"[:500], slug))
             if existing is None:
                 claimed.discard(slug)
             continue
@@ -449,6 +463,18 @@ def _plan(content_dir: Path, harvester: HarvesterConfig, records: list[Record], 
             job.add(Item("archived", remote_id, existing.slug))
 
 
+def _failed(record: Record, error: str, slug: str | None = None) -> Item:
+    """A failed item that says which record: remote id, URI (or blank node label) and title, and why."""
+    return Item(
+        "failed",
+        record.remote_id,
+        slug,
+        error,
+        remote_uri=record.remote_uri or record.label,
+        title=record.title[:300] or None,
+    )
+
+
 def _new_slug(record: Record, taken: set[str], namespace: str) -> str | None:
     """The title's slug, or with a suffix from the remote id when another dataset of the portal has it."""
     base = slugify(record.title) or slugify(record.name or "") or f"dataset-{short_hash(namespace + record.remote_id)}"
@@ -466,11 +492,7 @@ def _dataset(record: Record, old: dict[str, Any] | None, source: str, harvested:
     """The dataset as it should be: the record's fields, people's keys kept, ``harvested`` unchanged for now."""
     old = old or {}
     data: dict[str, Any] = {k: v for k, v in old.items() if k not in OWNED_KEYS}
-    new = dict(record.dataset or {})
-    if not new.get("created"):
-        new["created"] = old.get("created") or harvested[:10]
-    if not new.get("last_modified"):
-        new["last_modified"] = old.get("last_modified") or new["created"]
+    new = dict(record.dataset or {})  # no date the source does not state (harvest.harvested is ours)
     old_types = {r.get("id"): r.get("type") for r in old.get("resources") or [] if isinstance(r, dict)}
     if new.get("resources"):
         new["resources"] = [

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .. import geometry
 from .errors import CatalogueError
 from .fetch import Fetcher
-from .mapping import RemoteDataset, RemoteResource
+from .mapping import RemoteDataset, RemoteResource, unread_fields
 
 REMOTE_FILTERS: frozenset[str] = frozenset()
+# the keys the content model holds (the others go to harvest.unmapped); publisher and landing page are the
+# portal's own in the export, the source being linked as provenance
+_READ = frozenset({
+    "@type", "identifier", "landingPage", "title", "description", "license", "rights", "accrualPeriodicity",
+    "keyword", "issued", "modified", "temporal", "publisher", "contactPoint", "spatial", "distribution", "language",
+    "accessLevel",
+})  # fmt: skip
 
 
 def records(fetcher: Fetcher, url: str) -> Iterator[RemoteDataset]:
@@ -58,7 +66,9 @@ def dataset_record(item: Any) -> RemoteDataset:
         end = None if end.startswith("P") else end
     publisher = item.get("publisher") if isinstance(item.get("publisher"), dict) else {}
     contact = item.get("contactPoint") if isinstance(item.get("contactPoint"), dict) else {}
-    spatial = _text(item.get("spatial"))
+    spatial = item.get("spatial")
+    shapes = [spatial] if isinstance(spatial, dict) or geometry.read(_text(spatial)) else []
+    spatial = None if shapes else _text(spatial)
     return RemoteDataset(
         remote_id=identifier,
         remote_uri=identifier if identifier and identifier.startswith(("http://", "https://")) else landing,
@@ -72,12 +82,16 @@ def dataset_record(item: Any) -> RemoteDataset:
         temporal_start=start,
         temporal_end=end,
         spatial=[spatial] if spatial else [],
+        geometries=[g for g in shapes if not isinstance(g, str) or not geometry.from_box_text(g)],
+        bboxes=[g for g in shapes if isinstance(g, str) and geometry.from_box_text(g)],
+        data_languages=[v for v in _list(item.get("language")) if isinstance(v, str)],
         contact={
             "name": _text(contact.get("fn")) or "",
             "email": _text(contact.get("hasEmail")) or "",
         },
         resources=[_resource(d, i) for i, d in enumerate(_list(item.get("distribution"))) if isinstance(d, dict)],
         publishers=[v for v in (_text(publisher.get("name")),) if v],
+        unread=unread_fields(item, _READ),
     )
 
 
@@ -90,4 +104,5 @@ def _resource(dist: dict[str, Any], index: int) -> RemoteResource:
         url=download or access,
         format=_text(dist.get("format")),
         media_type=_text(dist.get("mediaType")),
+        conforms_to=[v for v in (_text(dist.get("conformsTo")),) if v],
     )

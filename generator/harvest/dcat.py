@@ -28,6 +28,8 @@ from .fetch import Fetcher, Page
 from .mapping import RemoteDataset, RemoteResource
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SCHEMA = Namespace("http://schema.org/")
@@ -61,6 +63,13 @@ _BY_EXTENSION = {
     "n3": "n3",
 }
 REMOTE_FILTERS: frozenset[str] = frozenset()  # DCAT has no query API: filters apply to what was read
+# the properties of a dataset that the content model holds (the others go to harvest.unmapped); the
+# publisher and landing page are the portal's own in the export (provenance links to the source)
+_READ = frozenset({
+    DCTERMS.identifier, DCTERMS.title, DCTERMS.description, DCTERMS.language, DCTERMS.license,
+    DCTERMS.accrualPeriodicity, DCAT.keyword, DCTERMS.issued, DCTERMS.created, DCTERMS.modified,
+    DCTERMS.temporal, DCTERMS.spatial, DCAT.contactPoint, DCAT.distribution, DCTERMS.publisher, DCAT.landingPage,
+})  # fmt: skip
 
 
 @dataclass
@@ -287,10 +296,28 @@ class _Reader:
 
     # --- things
 
+    def by_language(self, subject: Any, predicate: URIRef) -> dict[str, str]:
+        """One literal per language tag (``""`` for untagged), the best-ranked first."""
+        values = [o for o in self.g.objects(subject, predicate) if isinstance(o, Literal) and str(o).strip()]
+        found: dict[str, str] = {}
+        for literal in sorted(values, key=lambda v: (self._rank(v), str(v))):
+            found.setdefault((literal.language or "").lower(), str(literal))
+        return found
+
     def dataset(self, s: Any) -> RemoteDataset:
         g = self.g
         identifier = self.text(s, DCTERMS.identifier)
         uri = str(s) if isinstance(s, URIRef) else None
+        titles = self.by_language(s, DCTERMS.title)
+        descriptions = self.by_language(s, DCTERMS.description)
+        language = next(iter(titles), None)  # the best-ranked title's tag ("" when untagged)
+        translations = {
+            lang: {k: v for k, v in (("title", titles.get(lang)), ("description", descriptions.get(lang))) if v}
+            for lang in dict.fromkeys([*titles, *descriptions])
+            if lang and lang != language
+        }
+        description = descriptions.get(language or "") or self.text(s, DCTERMS.description)
+        license_nodes = sorted(g.objects(s, DCTERMS.license), key=_node_key)
         start = end = None
         for period in sorted(g.objects(s, DCTERMS.temporal), key=_node_key):
             start = self.date(period, DCAT.startDate, SCHEMA.startDate, SCHEMA_S.startDate)
@@ -301,6 +328,11 @@ class _Reader:
         licenses = self.values(s, DCTERMS.license)
         for dist in distributions:
             licenses += [v for v in self.values(dist, DCTERMS.license) if v not in licenses]
+            license_nodes += sorted(g.objects(dist, DCTERMS.license), key=_node_key)
+        license_label = next(
+            (t for t in (self.text(n, DCTERMS.title, RDFS.label, SKOS.prefLabel) for n in license_nodes) if t), None
+        )
+        places = self.places(s)
         publishers: list[str] = []
         for publisher in g.objects(s, DCTERMS.publisher):
             if isinstance(publisher, URIRef):
@@ -309,31 +341,74 @@ class _Reader:
         return RemoteDataset(
             remote_id=identifier or uri,
             remote_uri=uri,
-            title=self.text(s, DCTERMS.title),
-            description=self.text(s, DCTERMS.description),
+            title=titles.get(language or "") if titles else None,
+            description=description,
+            language=language or None,
+            translations=translations,
+            data_languages=self.values(s, DCTERMS.language),
             licenses=licenses,
+            license_label=license_label,
             frequency=self.value(s, DCTERMS.accrualPeriodicity),
             keywords=self.texts(s, DCAT.keyword),
             issued=self.date(s, DCTERMS.issued),
+            created=self.date(s, DCTERMS.created),
             modified=self.date(s, DCTERMS.modified),
             temporal_start=start,
             temporal_end=end,
-            spatial=self.places(s),
+            spatial=places["spatial"],
+            places=places["places"],
+            geometries=places["geometries"],
+            bboxes=places["bboxes"],
             contact=self.contact(s),
             resources=[self.distribution(d) for d in distributions],
             publishers=publishers,
             sort_lists=True,
+            label=None if uri else f"_:{s}",
+            unread=self.unread(s),
         )
 
-    def places(self, s: Any) -> list[str]:
-        """Spatial coverage: a dct:Location's identifier (our zone id, as the export writes it), else its URI."""
-        found = set()
-        for place in self.g.objects(s, DCTERMS.spatial):
-            identifier = self.text(place, DCTERMS.identifier) if not isinstance(place, Literal) else None
-            value = identifier or self._as_text(place)
+    def unread(self, s: Any) -> dict[str, str]:
+        """The dataset's properties no content field holds (dcat:theme, dct:provenance...), raw, by CURIE."""
+        found: dict[str, list[str]] = {}
+        for predicate, obj in self.g.predicate_objects(s):
+            if predicate in _READ or predicate == RDF.type:
+                continue
+            if predicate == DCTERMS.accessRights and str(obj).endswith("/access-right/PUBLIC"):
+                continue  # what every dataset of the portal is
+            value = self._as_text(obj) or ("(a described node)" if isinstance(obj, BNode) else None)
             if value:
-                found.add(value)
-        return sorted(found)
+                found.setdefault(_curie(predicate), []).append(value)
+        return {k: " | ".join(sorted(set(v))) for k, v in sorted(found.items())}
+
+    def places(self, s: Any) -> dict[str, list[Any]]:
+        """Spatial coverage (GeoDCAT-AP): zone ids (a dct:Location's identifier, as the export writes it) and
+        place URIs, place names, ``dcat:bbox`` and ``locn:geometry`` literals (WKT, GML, GeoJSON)."""
+        found: dict[str, list[Any]] = {"spatial": [], "places": [], "geometries": [], "bboxes": []}
+        for place in sorted(self.g.objects(s, DCTERMS.spatial), key=_node_key):
+            if isinstance(place, Literal):
+                text = str(place).strip()
+                kind = "geometries" if place.datatype and str(place.datatype).startswith(str(GSP)) else "spatial"
+                if text:
+                    found[kind].append(text)
+                continue
+            identifier = self.text(place, DCTERMS.identifier)
+            label = self.text(place, SKOS.prefLabel, RDFS.label, DCTERMS.title, LOCN.geographicName)
+            if identifier:
+                found["spatial"].append(identifier)
+            elif isinstance(place, URIRef):
+                found["places"].append({"uri": str(place), **({"label": label} if label else {})})
+            elif label:
+                found["places"].append({"label": label})
+            found["bboxes"] += sorted(str(o) for o in self.g.objects(place, DCAT.bbox) if isinstance(o, Literal))
+            for geo in sorted(self.g.objects(place, LOCN.geometry), key=_node_key):
+                if isinstance(geo, Literal):
+                    found["geometries"].append(str(geo))
+                else:  # a gsp:Geometry node
+                    found["geometries"] += [
+                        str(o) for p in (GSP.asWKT, GSP.asGML, GSP.asGeoJSON) for o in self.g.objects(geo, p)
+                    ]
+        found["bboxes"] = list(dict.fromkeys(found["bboxes"]))
+        return found
 
     def contact(self, s: Any) -> dict[str, str]:
         for point in sorted(self.g.objects(s, DCAT.contactPoint), key=_node_key):
@@ -371,5 +446,35 @@ class _Reader:
             checksum_value=self.value(checksum, SPDX.checksumValue) if checksum is not None else None,
             issued=self.date(d, DCTERMS.issued),
             modified=self.date(d, DCTERMS.modified),
-            type="api" if access and not download else None,  # as the export writes API resources
+            conforms_to=self.values(d, DCTERMS.conformsTo)
+            + [
+                v for service in self.g.objects(d, DCAT.accessService) for v in self.values(service, DCTERMS.conformsTo)
+            ],
+            service=(d, DCAT.accessService, None) in self.g and not download,  # as the export writes APIs
         )
+
+
+_CURIES = {
+    "http://purl.org/dc/terms/": "dct",
+    str(DCAT): "dcat",
+    str(FOAF): "foaf",
+    str(RDFS): "rdfs",
+    str(SKOS): "skos",
+    "http://www.w3.org/ns/adms#": "adms",
+    "http://www.w3.org/ns/prov#": "prov",
+    str(LOCN): "locn",
+    "http://www.w3.org/2002/07/owl#": "owl",
+    "http://schema.org/": "schema",
+    "http://data.europa.eu/r5r/": "dcatap",
+    "http://www.w3.org/ns/odrl/2/": "odrl",
+    "http://dati.gov.it/onto/dcatapit#": "dcatapit",
+}
+
+
+def _curie(predicate: URIRef) -> str:
+    """A property's short name for ``unmapped`` (the full URI when its namespace is not a common one)."""
+    text = str(predicate)
+    for namespace, prefix in _CURIES.items():
+        if text.startswith(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return text

@@ -42,10 +42,12 @@ class Item:
     remote_id: str | None = None
     dataset: str | None = None  # slug
     error: str | None = None
+    remote_uri: str | None = None  # the record's URI, else its blank node label (_:b0): which one failed
+    title: str | None = None
 
     def as_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"status": self.status}
-        for key in ("remote_id", "dataset", "error"):
+        for key in ("remote_id", "remote_uri", "title", "dataset", "error"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value

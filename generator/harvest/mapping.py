@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import mimetypes
 import re
 import unicodedata
@@ -22,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..vocabularies import FREQUENCIES, FREQUENCIES_EU, LICENSES
+from .. import geometry
+from ..vocabularies import FREQUENCIES, FREQUENCIES_EU, match_license
 
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
@@ -31,92 +33,28 @@ IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
 # ------------------------------------------------------------------------------------------------ licenses
 
-# identifiers other catalogues use for our licenses (CKAN license ids, SPDX, EU authority codes, titles)
-_LICENSE_ALIASES: dict[str, str] = {
-    # CKAN's default license list and common variants
-    "cc-by": "cc-by-4.0",
-    "cc-by-4": "cc-by-4.0",
-    "cc-by-sa": "cc-by-sa-4.0",
-    "cc-zero": "cc0-1.0",
-    "cc0": "cc0-1.0",
-    "odc-odbl-1.0": "odc-odbl",
-    "odbl": "odc-odbl",
-    "odbl-1.0": "odc-odbl",
-    "odc-by-1.0": "odc-by",
-    "odc-pddl-1.0": "odc-pddl",
-    "pddl": "odc-pddl",
-    "pddl-1.0": "odc-pddl",
-    "fr-lo": "lov1",  # CKAN's fr-lo is Licence Ouverte 1.0
-    "lo-2.0": "etalab-2.0",
-    "lov2": "etalab-2.0",
-    "licence-ouverte-2.0": "etalab-2.0",
-    "other-closed": "other",
-    "not-specified": "notspecified",
-    "license-not-specified": "notspecified",
-    # EU licence authority codes
-    "cc-by-4-0": "cc-by-4.0",
-    "cc-bysa-4-0": "cc-by-sa-4.0",
-    "cc0-1-0": "cc0-1.0",
-    "cc0-1.0-universal": "cc0-1.0",
-    "odc-by-1-0": "odc-by",
-    "odc-odbl-1-0": "odc-odbl",
-    "odc-pddl-1-0": "odc-pddl",
-    "etalab-2-0": "etalab-2.0",
-    # Project Open Data's public domain label
-    "usa.gov/publicdomain/label/1.0": "other-pd",
-    "creativecommons.org/publicdomain/mark/1.0": "other-pd",
-    # DCAT-AP.de licence vocabulary
-    "dcat-ap.de/def/licenses/cc-by-4.0": "cc-by-4.0",
-    "dcat-ap.de/def/licenses/cc-by-sa-4.0": "cc-by-sa-4.0",
-    "dcat-ap.de/def/licenses/cczero": "cc0-1.0",
-    "dcat-ap.de/def/licenses/odbl": "odc-odbl",
-    "dcat-ap.de/def/licenses/odby": "odc-by",
-    "dcat-ap.de/def/licenses/odcpddl": "odc-pddl",
-}
 
+def map_license(values: list[str], label: str | None = None) -> tuple[str, dict[str, str] | None]:
+    """Our license id for the first remote value we recognise (matched whole, see
+    :func:`generator.vocabularies.match_license`), and the source's own license when it is none of ours.
 
-def _license_key(value: str) -> str:
-    text = value.strip().lower()
-    text = re.sub(r"^https?://", "", text)
-    text = re.sub(r"^www\.", "", text)
-    text = re.sub(r"(/legalcode|/deed\.[a-z-]+)$", "", text.rstrip("/"))
-    return text.rstrip("/")
-
-
-def _license_table() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for lic in LICENSES.values():
-        table[_license_key(lic.id)] = lic.id
-        table[_license_key(lic.title)] = lic.id
-        if lic.url:
-            table[_license_key(lic.url)] = lic.id
-    for alias, target in _LICENSE_ALIASES.items():
-        table[_license_key(alias)] = target
-    return table
-
-
-_LICENSES = _license_table()
-
-
-def map_license(values: list[str]) -> tuple[str, str | None]:
-    """Our license id for the first remote value we recognise, and the raw value when none is known.
-
-    ``values`` are the remote's URIs, ids or titles in order of preference. No value at all gives
-    ``notspecified``; only unknown values give ``other`` plus the raw value to keep visible.
+    ``values`` are the remote's URIs, ids or titles in order of preference; ``label`` the title the remote
+    gives its license, if any. No value at all gives ``notspecified``; an unknown license gives ``other`` and
+    ``{"title", "url"}`` as the source wrote them, which the page shows and the export publishes. A known family
+    that is not ours word for word (CC BY 3.0 is ``other-at``) keeps its source value too.
     """
     candidates = [v.strip() for v in values if v and v.strip()]
-    for value in candidates:
-        key = _license_key(value)
-        found = _LICENSES.get(key)
-        if found is None and key.startswith(_license_key(EU_LICENCE)):
-            found = _LICENSES.get(key.rsplit("/", 1)[1].replace("_", "-"))
-        if found is None and "/" in key and not key.startswith(("creativecommons", "opendatacommons")):
-            found = _LICENSES.get(key.rsplit("/", 1)[1])
-        if found is not None:
-            return found, None
-    if not candidates:
+    urls = [v for v in candidates if http_url(v)]
+    names = [v for v in candidates if not http_url(v)]
+    title = one_line(label or (names[0] if names else ""), 300)
+    source = {k: v for k, v in (("title", title), ("url", urls[0] if urls else "")) if v}
+    for value in [*candidates, *([label] if label else [])]:
+        found = match_license(value)
+        if found is not None:  # a family of ours ("other-at" for CC BY 3.0) keeps the source's own license
+            return found, (source or None) if found.startswith("other-") and value in urls else None
+    if not candidates and not label:
         return "notspecified", None
-    return "other", " | ".join(dict.fromkeys(candidates))
+    return "other", source or None
 
 
 # ----------------------------------------------------------------------------------------------- frequencies
@@ -169,8 +107,31 @@ def map_frequency(value: str | None) -> tuple[str | None, str | None]:
     key = raw.lower()
     if "/" in key and not key.startswith("r/"):
         key = key.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    found = _FREQUENCIES.get(key) or _FREQUENCIES.get(key.replace("_", " "))
+    found = _FREQUENCIES.get(key) or _FREQUENCIES.get(key.replace("_", " ")) or _BY_PERIOD.get(_period(key))
     return (found, None) if found else ("unknown", raw)
+
+
+_DURATION = re.compile(
+    r"^(?:r\d*/)?p(?:(\d+(?:\.\d+)?)y)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)w)?"
+    r"(?:(\d+(?:\.\d+)?)d)?(?:t(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?)?$"
+)
+_SECONDS = (365 * 86400, 365 * 86400 / 12, 7 * 86400, 86400, 3600, 60, 1)
+
+
+def _period(key: str) -> int | None:
+    """Seconds of an ISO 8601 duration or repeating interval (``R/P7D``, ``R/P12M``, ``P1W``), rounded."""
+    found = _DURATION.match(key.replace(" ", ""))
+    if not found or not any(found.groups()):
+        return None
+    return round(sum(float(v) * unit for v, unit in zip(found.groups(), _SECONDS, strict=True) if v))
+
+
+# the same periods written another way (R/P7D is weekly, R/P12M annual, R/PT24H daily)
+_BY_PERIOD: dict[int | None, str] = {}
+for _key, _ours in _FREQUENCIES.items():
+    if _key.startswith("r/"):
+        _BY_PERIOD.setdefault(_period(_key), _ours)
+_BY_PERIOD.pop(None, None)
 
 
 # ------------------------------------------------------------------------------------------- formats, types
@@ -282,6 +243,86 @@ def file_format(value: str | None, mime: str | None, url: str | None) -> str | N
             if 1 <= len(ext) <= 8 and ext.isalnum():
                 return ext
     return None
+
+
+# what says a distribution is a service to call rather than a file to download: its format or media type,
+# the standard it conforms to (dct:conformsTo), or the protocol its URL speaks
+_SERVICE_FORMATS = frozenset({
+    "wms", "wfs", "wcs", "wmts", "wps", "csw", "sos", "wms-srvc", "wfs-srvc", "wcs-srvc", "ogc-api", "ogcapi",
+    "api", "rest", "esri-rest", "arcgis-rest", "arcgis-geoservices-rest-api", "openapi", "swagger", "sparql",
+    "sparql-endpoint", "graphql", "odata",
+})  # fmt: skip
+_SERVICE_MEDIA_TYPES = frozenset({
+    "application/sparql-query", "application/sparql-results+json", "application/sparql-results+xml",
+    "application/vnd.oai.openapi", "application/vnd.oai.openapi+json", "application/openapi+json",
+    "application/vnd.ogc.wms_xml", "application/vnd.ogc.wfs_xml", "application/vnd.ogc.se_xml",
+})  # fmt: skip
+_SERVICE_STANDARDS = re.compile(
+    r"(opengis\.net/def/serviceType/ogc/|opengeospatial\.org/standards/(wms|wfs|wcs|wmts|wps|csw)|"
+    r"/spec/ogcapi|swagger\.io|openapis\.org|spec\.openapis|w3\.org/TR/(rdf-)?sparql|"
+    r"inspire\.ec\.europa\.eu/metadata-codelist/SpatialDataServiceType/)",
+    re.I,
+)
+_SERVICE_URL = re.compile(
+    r"([?&]service=(wms|wfs|wcs|wmts|wps|csw)\b|/(MapServer|FeatureServer|ImageServer|WMSServer|WFSServer)(/\d+)?/?$"
+    r"|/sparql/?$|/wms/?$|/wfs/?$|/ows/?$|/openapi(\.json|\.ya?ml)?$|/swagger(\.json)?$)",
+    re.I,
+)
+
+
+def resource_type(
+    fmt: str | None,
+    mime: str | None,
+    url: str,
+    *,
+    conforms_to: list[str] = (),
+    service: bool = False,
+    declared: str | None = None,
+) -> str:
+    """One rule for every backend: a service (OGC WMS/WFS/WCS..., REST/OpenAPI, SPARQL) is ``api``, anything
+    else a file, ``main``. ``declared`` is the remote's own role (CKAN ``resource_type``), kept when it is one
+    of ours; ``service`` is true when the remote links a data service (``dcat:accessService``). An access URL
+    alone says nothing: ckanext-dcat writes every resource URL there, files included.
+    """
+    if declared in ("api", "documentation", "code", "update", "other"):
+        return declared
+    raw_format = re.sub(r"[^a-z0-9.+-]+", "-", (fmt or "").lower()).strip("-")
+    if (
+        service
+        or raw_format in _SERVICE_FORMATS
+        or (mime or "") in _SERVICE_MEDIA_TYPES
+        or any(_SERVICE_STANDARDS.search(standard) for standard in conforms_to)
+        or _SERVICE_URL.search(url)
+    ):
+        return "api"
+    return "main"
+
+
+# ISO 639-2/3 and EU authority codes -> ISO 639-1 (our language codes)
+_LANGUAGES_639 = {
+    "bul": "bg", "ces": "cs", "cze": "cs", "dan": "da", "deu": "de", "ger": "de", "ell": "el", "gre": "el",
+    "eng": "en", "spa": "es", "est": "et", "fin": "fi", "fra": "fr", "fre": "fr", "gle": "ga", "hrv": "hr",
+    "hun": "hu", "isl": "is", "ice": "is", "ita": "it", "lit": "lt", "lav": "lv", "mlt": "mt", "nld": "nl",
+    "dut": "nl", "nor": "no", "nob": "nb", "nno": "nn", "pol": "pl", "por": "pt", "ron": "ro", "rum": "ro",
+    "slk": "sk", "slo": "sk", "slv": "sl", "swe": "sv", "roh": "rm", "cat": "ca", "eus": "eu", "glg": "gl",
+    "ltz": "lb", "ukr": "uk", "rus": "ru", "tur": "tr", "ara": "ar", "zho": "zh", "chi": "zh", "jpn": "ja",
+}  # fmt: skip
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def language_code(value: str | None) -> str | None:
+    """An ISO 639-1 code (``en``, ``nb``, ``pt-BR`` kept) from a tag, a 639-2/3 code or a language URI."""
+    if not value or not str(value).strip():
+        return None
+    text = str(value).strip().rstrip("/")
+    if "/" in text or "#" in text:
+        text = re.split(r"[/#]", text)[-1]
+    text = text.replace("_", "-")
+    head, _, tail = text.partition("-")
+    head = head.lower()
+    head = _LANGUAGES_639.get(head, head)
+    code = f"{head}-{tail}" if tail and len(head) == 2 else head
+    return code if len(head) == 2 and LANGUAGE_RE.match(code) else None
 
 
 _CHECKSUM_ALGORITHMS = {"sha256": "sha256", "sha-256": "sha256", "sha1": "sha1", "sha-1": "sha1", "md5": "md5"}
@@ -411,6 +452,8 @@ class RemoteResource:
     issued: str | None = None
     modified: str | None = None
     type: str | None = None  # ours (main, api, documentation...) when the remote says
+    conforms_to: list[str] = field(default_factory=list)  # dct:conformsTo (standards, protocols)
+    service: bool = False  # the remote links a data service (dcat:accessService) and no download URL
 
 
 @dataclass
@@ -421,19 +464,29 @@ class RemoteDataset:
     remote_uri: str | None = None
     title: Any = None
     description: str | None = None
+    language: str | None = None  # the language the title and description are written in (a tag or code)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # {lang: {title, description}}
+    data_languages: list[str] = field(default_factory=list)  # dct:language: the data's, as codes or URIs
     licenses: list[str] = field(default_factory=list)
+    license_label: str | None = None  # the remote's title of its license
     frequency: str | None = None
     keywords: list[str] = field(default_factory=list)
     issued: str | None = None
+    created: str | None = None  # dct:created: the issued date when there is no dct:issued
     modified: str | None = None
     temporal_start: str | None = None
     temporal_end: str | None = None
-    spatial: list[str] = field(default_factory=list)
+    spatial: list[str] = field(default_factory=list)  # zone ids, place URIs or names
+    places: list[dict[str, str]] = field(default_factory=list)  # named places: {uri, label}
+    geometries: list[Any] = field(default_factory=list)  # WKT, GeoJSON (text or dict), GML, "w,s,e,n"
+    bboxes: list[Any] = field(default_factory=list)  # bounding boxes, in the same forms
     contact: dict[str, str] = field(default_factory=dict)
     resources: list[RemoteResource] = field(default_factory=list)
     publishers: list[str] = field(default_factory=list)  # names and ids, for the organization filter
     name: str | None = None  # the remote's own slug (CKAN), for titles that leave no slug (non-Latin scripts)
     sort_lists: bool = False  # RDF has no order: sort keywords and resources so every run agrees
+    label: str | None = None  # how the job log names a record without URI: its blank node label
+    unread: dict[str, str] = field(default_factory=dict)  # source fields no content field holds, kept raw
 
 
 @dataclass
@@ -450,24 +503,41 @@ class Record:
     keywords: list[str] = field(default_factory=list)
     publishers: list[str] = field(default_factory=list)
     error: str | None = None
+    label: str | None = None  # blank node label, for the job log
 
 
-def failed(remote_id: str | None, error: str, remote_uri: str | None = None) -> Record:
-    return Record(remote_id=remote_id, remote_uri=remote_uri, error=error)
+def failed(remote_id: str | None, error: str, remote_uri: str | None = None, **names: Any) -> Record:
+    return Record(remote_id=remote_id, remote_uri=remote_uri, error=error, **names)
 
 
 def to_record(remote: RemoteDataset, namespace: str) -> Record:
     """Map one remote dataset; ``namespace`` (``org/harvester``) makes resource ids unique to this harvester."""
-    if not remote.remote_id:
-        return failed(None, "the dataset has no identifier: the next harvest could not recognise it", remote.remote_uri)
     title = one_line(remote.title) if remote.title is not None else ""
+    names = {"title": title, "label": remote.label}
+    if not remote.remote_id:
+        error = "the dataset has no identifier: the next harvest could not recognise it"
+        return failed(None, error, remote.remote_uri, **names)
     if not title:
-        return failed(remote.remote_id, "the dataset has no title", remote.remote_uri)
-    unmapped: dict[str, str] = {}
+        return failed(remote.remote_id, "the dataset has no title", remote.remote_uri, **names)
+    unmapped: dict[str, str] = {k: one_line(v, 2000) for k, v in remote.unread.items() if one_line(v, 2000)}
     data: dict[str, Any] = {"title": title, "description": (remote.description or "").strip()}
-    data["license"], raw_license = map_license(remote.licenses)
-    if raw_license:
-        unmapped["license"] = raw_license
+    language = language_code(remote.language)
+    if language:
+        data["language"] = language
+    translations = {}
+    for lang, text in sorted(remote.translations.items()):
+        code = language_code(lang)
+        entry = {k: (one_line(v) if k == "title" else v.strip()) for k, v in text.items() if v and v.strip()}
+        if code and code != language and entry:
+            translations[code] = entry
+    if translations:
+        data["translations"] = translations
+    data_languages = list(dict.fromkeys(c for c in (language_code(v) for v in remote.data_languages) if c))
+    if data_languages:
+        data["data_languages"] = data_languages
+    data["license"], license_source = map_license(remote.licenses, remote.license_label)
+    if license_source:
+        data["license_source"] = license_source
     frequency, raw_frequency = map_frequency(remote.frequency)
     if frequency:
         data["frequency"] = frequency
@@ -479,28 +549,30 @@ def to_record(remote: RemoteDataset, namespace: str) -> Record:
         data["temporal_coverage"] = {"start": start, **({"end": end} if end else {})}
     elif remote.temporal_start or remote.temporal_end:
         unmapped["temporal"] = f"{remote.temporal_start or ''}/{remote.temporal_end or ''}"
-    zones, raw_spatial = [], []
-    for value in remote.spatial:
-        found = zone(value)
-        if found:
-            zones.append(found)
-        else:
-            raw_spatial.append(value)
-    if zones:
-        data["spatial"] = {"zones": sorted(set(zones))}
+    spatial, raw_spatial = _spatial(remote)
+    if spatial:
+        data["spatial"] = spatial
     if raw_spatial:
         unmapped["spatial"] = " | ".join(sorted(set(raw_spatial)))[:2000]
     tags = [t for t in (slugify(k, 100) for k in remote.keywords) if t]
     tags = sorted(set(tags)) if remote.sort_lists else list(dict.fromkeys(tags))
     if tags:
         data["tags"] = tags
-    issued = date_value(remote.issued, date_only=True)
+    # dates as the source states them, and none when it states none: dct:created stands in for a missing
+    # dct:issued; the harvest date is harvest metadata (harvest.harvested), never the dataset's
+    issued = date_value(remote.issued, date_only=True) or date_value(remote.created, date_only=True)
     modified = date_value(remote.modified)
-    for name, raw, value in (("issued", remote.issued, issued), ("modified", remote.modified, modified)):
+    for name, raw, value in (
+        ("issued", remote.issued, date_value(remote.issued)),
+        ("created", remote.created, date_value(remote.created)),
+        ("modified", remote.modified, modified),
+    ):
         if raw and not value:
             unmapped[name] = str(raw)
-    data["created"] = issued or (modified[:10] if modified else None)
-    data["last_modified"] = modified or issued
+    if issued:
+        data["created"] = issued
+    if modified:
+        data["last_modified"] = modified
     contact = _contact(remote.contact)
     if contact:
         data["contact_point"] = contact
@@ -525,7 +597,64 @@ def to_record(remote: RemoteDataset, namespace: str) -> Record:
         unmapped=unmapped,
         keywords=tags,
         publishers=remote.publishers,
+        label=remote.label,
     )
+
+
+def _spatial(remote: RemoteDataset) -> tuple[dict[str, Any], list[str]]:
+    """Zones, named places, bounding box and geometry; the values none of them can hold, raw."""
+    zones, places, raw = [], [], []
+    for value in remote.spatial:
+        found = zone(value)
+        if found:
+            zones.append(found)
+        elif http_url(value):
+            places.append({"uri": value})
+        elif one_line(value, 300):
+            places.append({"label": one_line(value, 300)})
+    for place in remote.places:
+        uri, label = http_url(place.get("uri")), one_line(place.get("label") or "", 300)
+        found = zone(uri) if uri else None
+        if found:
+            zones.append(found)
+        elif uri or label:
+            places.append({k: v for k, v in (("uri", uri), ("label", label)) if v})
+    out: dict[str, Any] = {}
+    if zones:
+        out["zones"] = sorted(set(zones))
+    unique = {json_key(p): p for p in places}
+    if unique:
+        out["places"] = [unique[k] for k in sorted(unique)]
+    bbox = geometry_wkt = None
+    for value in [*remote.bboxes, *remote.geometries]:
+        shape = geometry.read(value)
+        if shape is None:
+            raw.append(value if isinstance(value, str) else json_key(value))
+            continue
+        if value in remote.bboxes or shape.wkt is None:
+            bbox = bbox or list(shape.bbox)
+        else:
+            geometry_wkt = geometry_wkt or shape.wkt
+            bbox = bbox or list(shape.bbox)
+    if bbox:
+        out["bbox"] = bbox
+    if geometry_wkt:
+        out["geometry"] = geometry_wkt
+    return out, raw
+
+
+def unread_fields(source: dict[str, Any], read: set[str] | frozenset[str]) -> dict[str, str]:
+    """The fields of a JSON record (CKAN, data.json) that no content field holds, as text for ``unmapped``."""
+    out = {}
+    for key, value in source.items():
+        if key in read or value in (None, "", [], {}):
+            continue
+        out[key] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return out
+
+
+def json_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def _contact(raw: dict[str, str]) -> dict[str, str]:
@@ -535,6 +664,8 @@ def _contact(raw: dict[str, str]) -> dict[str, str]:
         contact["name"] = name
     email = (raw.get("email") or "").strip()
     email = email[len("mailto:") :] if email.lower().startswith("mailto:") else email
+    if "://" in email:  # an address written as a relative IRI (no mailto:), resolved against the page's URL
+        email = email.rsplit("/", 1)[-1]
     if _EMAIL_RE.match(email) and len(email) <= 320:
         contact["email"] = email
     url = http_url(raw.get("url"))
@@ -560,7 +691,8 @@ def _resource(res: RemoteResource, namespace: str, remote_id: str, seen: set[str
         mime = as_mime if as_mime and "/" in (res.format or "") else None
     fmt = file_format(res.format, mime, url) or "unknown"
     title = one_line(res.title or "") or unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or fmt.upper()
-    out: dict[str, Any] = {"id": rid, "title": one_line(title), "url": url, "type": res.type or "main", "format": fmt}
+    kind = resource_type(res.format, mime, url, conforms_to=res.conforms_to, service=res.service, declared=res.type)
+    out: dict[str, Any] = {"id": rid, "title": one_line(title), "url": url, "type": kind, "format": fmt}
     if mime:
         out["mime"] = mime
     size = byte_size(res.byte_size)
