@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -348,3 +349,31 @@ def test_cli(portal: Path, tmp_path: Path, runner) -> None:
     assert log.exit_code == 2 and "logs carry their own dates" in log.output
     cdn = runner.invoke(main, [*base, "--format", "cloudfront", str(SAMPLES / "cloudfront-standard.log")])
     assert cdn.exit_code == 0 and "1 log(s), 14 lines" in cdn.output
+
+
+# --- the example portal ---------------------------------------------------------------------------------
+
+
+def test_the_example_portal_ships_metrics_that_its_dashboards_chart(tmp_path: Path) -> None:
+    from conftest import PROJECT
+
+    from generator.build import build
+
+    content = PROJECT / "content"
+    months = metrics.load(content)
+    assert len(months) >= 6
+    known = {("organization", p.name) for p in (content / "organizations").iterdir()}
+    for pattern, kind in (("*/*/datasets/*.yaml", "dataset"), ("*/*/reuses/*.yaml", "reuse")):
+        known |= {(kind, p.stem) for p in content.glob(pattern)}
+    known |= {
+        ("resource", r["id"])
+        for p in content.glob("*/*/datasets/*.yaml")
+        for r in yaml.safe_load(p.read_text()).get("resources") or []
+    }
+    assert all(key in known for rows in months.values() for key in rows)  # every row is a page of the portal
+    build(content, tmp_path / "site")
+    for page in ("organizations/diodp/dashboard/index.html", "dashboard/index.html", "en/dashboard/index.html"):
+        html = (tmp_path / "site" / page).read_text()
+        assert html.count("<svg") == 2, page  # page views and downloads per month
+        for name in months:
+            assert re.search(rf"<title[^>]*>{name}: [1-9]", html), (page, name)  # a bar for every month, not zero
