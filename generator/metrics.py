@@ -1,28 +1,36 @@
-"""Audience metrics from the web server's own access logs: ``portal metrics ingest LOG...``.
+"""Audience metrics: ``portal metrics import --format F FILE...`` (``ingest LOG...`` for combined logs).
 
-Reads nginx/Apache *combined* access logs (the common format is accepted too; ``.gz`` files are read
-compressed) and counts, per month:
+Counts, per month:
 
 * **views** of dataset, organization and reuse pages (``/datasets/<slug>/``, ``/organizations/<org>/``,
   ``/reuses/<slug>/``, in any language, under the site's base path);
 * **downloads** of resources: hits on the redirect pages ``/datasets/r/<id>/`` and on resource files that
-  the site itself hosts (a resource URL on the host of ``site.yaml``'s ``base_url``).
+  the site itself hosts (a resource URL on the host of ``site.yaml``'s ``base_url``); in a Matomo downloads
+  report, also the clicks on any resource's own URL.
 
-What is not counted: other methods than ``GET``; errors (4xx, 5xx) and redirects (3xx except 304: the
-redirect's target is counted when it is fetched); bots (:data:`BOT_RE`, and empty user agents); repeated
-hits, i.e. the same client on the same page or resource within :data:`REPEAT_WINDOW` seconds. Lines that
-do not parse are skipped and counted, never fatal.
+From two kinds of input (parsed by :mod:`generator.analytics`):
+
+* **Request logs**: nginx/Apache *combined* access logs (the common format too), CloudFront standard logs,
+  Cloudflare Logpush JSON lines; plain or ``.gz``. Not counted: other methods than ``GET``; errors (4xx,
+  5xx) and redirects (3xx except 304: the redirect's target is counted when it is fetched); bots
+  (:data:`BOT_RE`, empty user agents, and what the CDN flags); repeated hits, i.e. the same client on the
+  same page or resource within :data:`REPEAT_WINDOW` seconds. Combined lines that do not parse are skipped
+  and counted; a CDN log line that is not of its format is an error (:class:`FormatError`).
+* **Reports** of an analytics tool (Matomo, Plausible, GoatCounter), which already counted: their counts are
+  taken as they are (:func:`import_reports`).
 
 **Privacy by design**: a client is identified only in memory, by a keyed BLAKE2 hash of its IP address and
 user agent whose key is drawn at random for each run and never written. No IP address, user agent,
 referrer or timestamp leaves this module: the outputs are monthly counts per page.
 
-**Outputs** (committed state of the content repository, written atomically):
+**Outputs** (committed state of the content repository, written atomically, only once every input parsed):
 
-* ``metrics/<YYYY-MM>.csv``: ``kind;id;views;downloads``, one row per dataset, organization, reuse
-  (``views``) or resource (``downloads``), sorted; new counts are added to the month's existing ones.
-  The month is the one of the timestamp as the server wrote it (its local time).
-* ``metrics/ingested.txt``: the ledger that makes ingestion idempotent. Each line is
+* ``metrics/<YYYY-MM>.csv``: ``kind;id;views;downloads;source;period``, one row per dataset,
+  organization, reuse (``views``) or resource (``downloads``) and source, sorted. ``source`` is the format;
+  logs add their counts to their source's row (``period`` empty); a report's rows carry the days they
+  count (``2026-11-01/2026-11-30``), and importing a period again replaces them. The dashboards sum the
+  sources. The month is the one of the timestamp as the log wrote it (CloudFront and Cloudflare: UTC).
+* ``metrics/ingested.txt``: the ledger that makes log ingestion idempotent. Each line is
   ``<sha256> <n>``: the SHA-256 of the first ``n`` bytes (whole lines, decompressed) of an ingested log.
   Before counting a log, the lines covered by the longest known prefix of it are discounted: ingesting the
   same file twice, its ``.gz`` once rotated, or a log that has grown since (``access.log`` today, then
@@ -308,7 +316,7 @@ class _Run:
                 line += body.count(b"\n")
                 if position >= consumed:
                     break
-            if stats["malformed"] == lines - known_lines and self.parser is None:
+            if self.parser is None and known == 0 and stats["malformed"] == lines:
                 raise FormatError(path, known_lines + 1, "no line is a combined-format access log line "
                                   "(not a log, or another --format)")  # fmt: skip
         result.lines += lines
