@@ -238,6 +238,8 @@ def matomo(path: Path, data: bytes) -> list[Count]:
     multi-period one (``date=2026-11-01,2026-11-30&period=day``) is keyed by period.
     """
     text = _text(path, data)
+    if text.strip() == "No data available":  # what Matomo's CSV (and TSV) renderers say of an empty report
+        return []
     if text.lstrip().startswith(("[", "{")):
         return _matomo_json(path, text)
     return _matomo_csv(path, text)
@@ -288,6 +290,16 @@ def _matomo_rows(path: Path, text: str, rows: list) -> Iterator[tuple[str, int]]
         yield str(row.get("url") or label), n
 
 
+def _rows(path: Path, reader, header: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank rows of a CSV ``reader`` with their line; a row of another width is an error."""
+    for row in reader:
+        if row:
+            if len(row) != len(header):
+                raise FormatError(path, reader.line_num, f"{len(row)} fields where the header has {len(header)} "
+                                  "(truncated?)")  # fmt: skip
+            yield reader.line_num, row
+
+
 def _matomo_csv(path: Path, text: str) -> list[Count]:
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
@@ -297,12 +309,7 @@ def _matomo_csv(path: Path, text: str) -> list[Count]:
     url = column.get("url", column.get("metadata_url"))
     keyed = header[0] == "date"  # several periods: Matomo puts the period first, in a "date" column
     counts: list[Count] = []
-    for row in reader:
-        if not row:
-            continue
-        line = reader.line_num
-        if len(row) != len(header):
-            raise FormatError(path, line, f"{len(row)} fields where the header has {len(header)} (truncated?)")
+    for line, row in _rows(path, reader, header):
         first = last = None
         if keyed:
             try:
@@ -378,12 +385,7 @@ def goatcounter(path: Path, data: bytes) -> list[Count]:
         raise FormatError(path, 1, "not a GoatCounter export: the header must start with <version>Path")
     event, bot, date = header.index("Event"), header.index("Bot"), header.index("Date")
     counts = []
-    for row in reader:
-        if not row:
-            continue
-        line = reader.line_num
-        if len(row) != len(header):
-            raise FormatError(path, line, f"{len(row)} fields where the header has {len(header)} (truncated?)")
+    for line, row in _rows(path, reader, header):
         if row[event].lower() in ("1", "true") or row[bot] not in ("", "0"):
             continue
         try:

@@ -156,6 +156,16 @@ def test_matomo_pages_sample(portal: Path, sample: str) -> None:
     assert month(portal, "2024-08").splitlines()[1:] == ["resource;record;0;4;matomo-pages;2024-08-01/2024-08-01"]
 
 
+def test_an_empty_matomo_report_replaces_an_earlier_import(portal: Path, tmp_path: Path) -> None:
+    matomo_site(portal)
+    run(portal, "matomo-pages", SAMPLES / "matomo-getPageUrls-2024-08-01.json", period=AUGUST_FIRST)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("No data available")  # Matomo's CSV answer for a period without data
+    result = run(portal, "matomo-pages", empty, period=AUGUST_FIRST)
+    assert (result.rows, result.replaced) == (0, ["2024-08-01/2024-08-01"])
+    assert month(portal, "2024-08") == "kind;id;views;downloads;source;period\n"
+
+
 def test_matomo_report_of_several_days(portal: Path) -> None:
     matomo_site(portal)
     result = run(portal, "matomo-pages", SAMPLES / "matomo-getPageUrls-days.json")
@@ -305,6 +315,7 @@ def test_nothing_personal_is_written(portal: Path) -> None:
         ("matomo-downloads", b"label,nb_visits\n/a,1\n", "pages.dat:1: not a Matomo report"),
         ("plausible", b'"date","visitors","pageviews","page"\n"2021-12-30",1\n', "pages.dat:2: a row without"),
         ("goatcounter", b"Path,Title\n/a,b\n", "pages.dat:1: not a GoatCounter export"),
+        ("goatcounter", b"2Path,Event,Bot,Date\n/a,0,0,2026-11-01T10:00:00Z\n/b,0\n", "pages.dat:3: 2 fields"),
         ("cloudflare", b'{"ClientRequestMethod":"GET"}\n{"trunc\n', "pages.dat:1: not a Logpush http_requests record"),
         ("cloudflare", b'{"ClientRequestMethod":"GET","ClientRequestURI":"/","EdgeResponseStatus":200,'
                        b'"EdgeStartTimestamp":1}\n{"trunc\n', "pages.dat:2: not a JSON object"),
