@@ -418,6 +418,8 @@ def ingest(content_dir: Path, logs: Iterable[Path], window: int = REPEAT_WINDOW,
     Every log is read and counted before anything is written: a file that cannot be read, or a line of a
     CDN log that is not of its format, raises and leaves the metrics as they were.
     """
+    if fmt not in analytics.LOG_FORMATS:
+        raise UsageError(f"{fmt!r} is not a log format ({', '.join(analytics.LOG_FORMATS)})")
     content_dir = _content(content_dir)
     site = Site.from_content(content_dir)
     folder = content_dir / "metrics"
