@@ -180,12 +180,11 @@ class Count:
 
 def _text(path: Path, data: bytes) -> str:
     """A report's text: UTF-8, or UTF-16 with a byte-order mark (Matomo's CSV for spreadsheets)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FormatError(path, data.count(b"\n", 0, exc.start) + 1, "not UTF-8 text (a binary file?)") from None
+        line = data.count(b"\n", 0, exc.start) + 1  # in UTF-16, an estimate
+        raise FormatError(path, line, f"not {exc.encoding.upper()} text (a binary or truncated file?)") from None
     if "\0" in text:
         raise FormatError(path, text.count("\n", 0, text.index("\0")) + 1, "NUL bytes: a binary file")
     return text
@@ -252,6 +251,8 @@ def _matomo_json(path: Path, text: str) -> list[Count]:
         raise FormatError(path, exc.lineno, f"invalid or truncated JSON: {exc.msg}") from None
     if isinstance(document, dict) and document.get("result") == "error":
         raise FormatError(path, 1, f"Matomo answered an error: {document.get('message', '')}")
+    if not isinstance(document, list | dict):
+        raise FormatError(path, 1, "not a Matomo report (a list of rows, or rows by period, expected)")
     tables = [(None, document)] if isinstance(document, list) else list(document.items())
     counts: list[Count] = []
     for key, rows in tables:

@@ -309,6 +309,8 @@ def test_nothing_personal_is_written(portal: Path) -> None:
     ("fmt", "content", "message"),
     [
         ("matomo-pages", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "pages.dat:1: not UTF-8 text"),
+        ("matomo-pages", b"\xff\xfel\x00a\x00b", "pages.dat:1: not UTF-16-LE text"),  # truncated spreadsheet CSV
+        ("matomo-pages", b"12", "pages.dat:1: not a Matomo report"),
         ("matomo-pages", b'[{"label": "/a", "nb_hits": 1},\n {"label": "/b", "nb', "pages.dat:2: invalid or truncated"),
         ("matomo-pages", b'{"result":"error","message":"You can\'t access this resource"}', "Matomo answered an error"),
         ("matomo-pages", b'[{"label": "datasets", "nb_hits": 9, "idsubdatatable": 3}]', "flat report (flat=1)"),
