@@ -291,26 +291,32 @@ def _matomo_rows(path: Path, text: str, rows: list) -> Iterator[tuple[str, int]]
         yield str(row.get("url") or label), n
 
 
-def _rows(path: Path, reader, header: list[str]) -> Iterator[tuple[int, list[str]]]:
-    """The non-blank rows of a CSV ``reader`` with their line; a row of another width is an error."""
-    for row in reader:
-        if row:
-            if len(row) != len(header):
-                raise FormatError(path, reader.line_num, f"{len(row)} fields where the header has {len(header)} "
-                                  "(truncated?)")  # fmt: skip
-            yield reader.line_num, row
+def _table(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A CSV file's header and its non-blank rows with their line; a row of another width is an error."""
+    reader = csv.reader(io.StringIO(text))
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if row:
+                rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise FormatError(path, reader.line_num, f"not CSV: {exc}") from None
+    header = rows.pop(0)[1] if rows else []
+    for line, row in rows:
+        if len(row) != len(header):
+            raise FormatError(path, line, f"{len(row)} fields where the header has {len(header)} (truncated?)")
+    return header, rows
 
 
 def _matomo_csv(path: Path, text: str) -> list[Count]:
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header or "label" not in header or "nb_hits" not in header:
+    header, rows = _table(path, text)
+    if "label" not in header or "nb_hits" not in header:
         raise FormatError(path, 1, "not a Matomo report: its CSV header has no label and nb_hits columns")
     column = {name: number for number, name in enumerate(header)}
     url = column.get("url", column.get("metadata_url"))
     keyed = header[0] == "date"  # several periods: Matomo puts the period first, in a "date" column
     counts: list[Count] = []
-    for line, row in _rows(path, reader, header):
+    for line, row in rows:
         first = last = None
         if keyed:
             try:
@@ -351,18 +357,20 @@ def plausible(path: Path, data: bytes) -> tuple[list[Count], tuple[dt.date, dt.d
         except (zipfile.BadZipFile, EOFError) as exc:
             raise FormatError(path, 1, f"a damaged zip: {exc}") from None
     text = _text(path, data)
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"date", "page", "pageviews"} <= set(reader.fieldnames):
+    header, rows = _table(path, text)
+    if not {"date", "page", "pageviews"} <= set(header):
         raise FormatError(path, 1, "not Plausible's pages export: the header needs date, page and pageviews")
+    date, page, pageviews = header.index("date"), header.index("page"), header.index("pageviews")
     counts = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         try:
-            day = dt.date.fromisoformat(row["date"] or "")
-            n = _number(row["pageviews"] or "")
-        except (TypeError, ValueError):
-            raise FormatError(path, line, "a row without a date and a pageviews count (truncated?)") from None
-        counts.append(Count(row["page"] or "", n, day, day))
+            day = dt.date.fromisoformat(row[date])
+            n = _number(row[pageviews])
+        except ValueError:
+            raise FormatError(
+                path, line, f"not a date and a pageviews count: {row[date]!r}, {row[pageviews]!r}"
+            ) from None
+        counts.append(Count(row[page], n, day, day))
     match = _PLAUSIBLE_NAME.fullmatch(name)
     period = None
     if match:
@@ -380,13 +388,12 @@ def goatcounter(path: Path, data: bytes) -> list[Count]:
     the UTC day of its ``Date``. Browser, system, location, session and referrer are never read.
     """
     text = _text(path, data)
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    header, rows = _table(path, text)
     if not header or not _GOATCOUNTER_HEADER.fullmatch(header[0]) or not {"Event", "Bot", "Date"} <= set(header):
         raise FormatError(path, 1, "not a GoatCounter export: the header must start with <version>Path")
     event, bot, date = header.index("Event"), header.index("Bot"), header.index("Date")
     counts = []
-    for line, row in _rows(path, reader, header):
+    for line, row in rows:
         if row[event].lower() in ("1", "true") or row[bot] not in ("", "0"):
             continue
         try:

@@ -315,7 +315,9 @@ def test_nothing_personal_is_written(portal: Path) -> None:
         ("matomo-pages", b'{"result":"error","message":"You can\'t access this resource"}', "Matomo answered an error"),
         ("matomo-pages", b'[{"label": "datasets", "nb_hits": 9, "idsubdatatable": 3}]', "flat report (flat=1)"),
         ("matomo-downloads", b"label,nb_visits\n/a,1\n", "pages.dat:1: not a Matomo report"),
-        ("plausible", b'"date","visitors","pageviews","page"\n"2021-12-30",1\n', "pages.dat:2: a row without"),
+        ("plausible", b'"date","visitors","pageviews","page"\n"2021-12-30",1\n', "pages.dat:2: 2 fields where"),
+        ("plausible", b'"date","pageviews","page"\n"2021-12-30",1,"/"\n"yesterday",1,"/"\n', "pages.dat:3: not a date"),
+        ("matomo-pages", b'label,nb_hits\n/a,1\r\n"x" y\rz,1\n', "pages.dat:3: not CSV"),  # a stray carriage return
         ("goatcounter", b"Path,Title\n/a,b\n", "pages.dat:1: not a GoatCounter export"),
         ("goatcounter", b"2Path,Event,Bot,Date\n/a,0,0,2026-11-01T10:00:00Z\n/b,0\n", "pages.dat:3: 2 fields"),
         ("cloudflare", b'{"ClientRequestMethod":"GET"}\n{"trunc\n', "pages.dat:1: not a Logpush http_requests record"),
@@ -341,6 +343,35 @@ def test_bad_input_is_an_error_naming_file_and_line(
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert not (portal / "metrics").exists()  # the good file before it was not written either
+
+
+@pytest.mark.parametrize(
+    ("fmt", "sample"),
+    [("cloudfront", "cloudfront-standard.log"), ("cloudflare", "cloudflare-logpush.log"),
+     ("goatcounter", "goatcounter-export.csv"), ("plausible", "imported_pages_20211230_20220101.csv"),
+     ("matomo-pages", "matomo-getPageUrls-days.json"), ("matomo-pages", "matomo-getPageUrls-2024-08-01.csv")],
+)  # fmt: skip
+def test_damaged_samples_import_or_fail_cleanly(portal: Path, tmp_path: Path, fmt: str, sample: str) -> None:
+    """Truncated, flipped or inserted bytes: an import, or a UsageError (file and line), never a crash."""
+    import random
+
+    rng = random.Random(sample)
+    data = (SAMPLES / sample).read_bytes()
+    for attempt in range(25):
+        damaged = bytearray(data)
+        where = rng.randrange(len(damaged))
+        if attempt % 3 == 0:
+            del damaged[where:]
+        elif attempt % 3 == 1:
+            damaged[where] = rng.randrange(256)
+        else:
+            damaged[where:where] = bytes(rng.randrange(256) for _ in range(4))
+        path = tmp_path / f"damaged-{attempt}"
+        path.write_bytes(bytes(damaged))
+        try:
+            run(portal, fmt, path, period=None if "days" in sample or not fmt.startswith("matomo") else AUGUST_FIRST)
+        except UsageError as exc:
+            assert str(path) in str(exc)  # the message names the file
 
 
 def test_cli(portal: Path, tmp_path: Path, runner) -> None:
