@@ -1,28 +1,36 @@
-"""Audience metrics from the web server's own access logs: ``portal metrics ingest LOG...``.
+"""Audience metrics: ``portal metrics import --format F FILE...`` (``ingest LOG...`` for combined logs).
 
-Reads nginx/Apache *combined* access logs (the common format is accepted too; ``.gz`` files are read
-compressed) and counts, per month:
+Counts, per month:
 
 * **views** of dataset, organization and reuse pages (``/datasets/<slug>/``, ``/organizations/<org>/``,
   ``/reuses/<slug>/``, in any language, under the site's base path);
 * **downloads** of resources: hits on the redirect pages ``/datasets/r/<id>/`` and on resource files that
-  the site itself hosts (a resource URL on the host of ``site.yaml``'s ``base_url``).
+  the site itself hosts (a resource URL on the host of ``site.yaml``'s ``base_url``); in a Matomo downloads
+  report, also the clicks on any resource's own URL.
 
-What is not counted: other methods than ``GET``; errors (4xx, 5xx) and redirects (3xx except 304: the
-redirect's target is counted when it is fetched); bots (:data:`BOT_RE`, and empty user agents); repeated
-hits, i.e. the same client on the same page or resource within :data:`REPEAT_WINDOW` seconds. Lines that
-do not parse are skipped and counted, never fatal.
+From two kinds of input (parsed by :mod:`generator.analytics`):
+
+* **Request logs**: nginx/Apache *combined* access logs (the common format too), CloudFront standard logs,
+  Cloudflare Logpush JSON lines; plain or ``.gz``. Not counted: other methods than ``GET``; errors (4xx,
+  5xx) and redirects (3xx except 304: the redirect's target is counted when it is fetched); bots
+  (:data:`BOT_RE`, empty user agents, and what the CDN flags); repeated hits, i.e. the same client on the
+  same page or resource within :data:`REPEAT_WINDOW` seconds. Combined lines that do not parse are skipped
+  and counted; a CDN log line that is not of its format is an error (:class:`FormatError`).
+* **Reports** of an analytics tool (Matomo, Plausible, GoatCounter), which already counted: their counts are
+  taken as they are (:func:`import_reports`).
 
 **Privacy by design**: a client is identified only in memory, by a keyed BLAKE2 hash of its IP address and
 user agent whose key is drawn at random for each run and never written. No IP address, user agent,
 referrer or timestamp leaves this module: the outputs are monthly counts per page.
 
-**Outputs** (committed state of the content repository, written atomically):
+**Outputs** (committed state of the content repository, written atomically, only once every input parsed):
 
-* ``metrics/<YYYY-MM>.csv``: ``kind;id;views;downloads``, one row per dataset, organization, reuse
-  (``views``) or resource (``downloads``), sorted; new counts are added to the month's existing ones.
-  The month is the one of the timestamp as the server wrote it (its local time).
-* ``metrics/ingested.txt``: the ledger that makes ingestion idempotent. Each line is
+* ``metrics/<YYYY-MM>.csv``: ``kind;id;views;downloads;source;period``, one row per dataset,
+  organization, reuse (``views``) or resource (``downloads``) and source, sorted. ``source`` is the format;
+  logs add their counts to their source's row (``period`` empty); a report's rows carry the days they
+  count (``2026-11-01/2026-11-30``), and importing a period again replaces them. The dashboards sum the
+  sources. The month is the one of the timestamp as the log wrote it (CloudFront and Cloudflare: UTC).
+* ``metrics/ingested.txt``: the ledger that makes log ingestion idempotent. Each line is
   ``<sha256> <n>``: the SHA-256 of the first ``n`` bytes (whole lines, decompressed) of an ingested log.
   Before counting a log, the lines covered by the longest known prefix of it are discounted: ingesting the
   same file twice, its ``.gz`` once rotated, or a log that has grown since (``access.log`` today, then
@@ -41,6 +49,7 @@ import hashlib
 import io
 import re
 import secrets
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,12 +57,14 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from . import analytics
+from .analytics import FormatError
 from .errors import UsageError
 from .files import write_atomic
 
 REPEAT_WINDOW = 30  # seconds: the same client on the same target within this is one hit
 LEDGER = "ingested.txt"
-COLUMNS = ("kind", "id", "views", "downloads")
+COLUMNS = ("kind", "id", "views", "downloads", "source", "period")
 KINDS = ("dataset", "organization", "resource", "reuse")
 _COUNTED_STATUSES = frozenset((b"200", b"203", b"206", b"304"))
 
@@ -216,8 +227,9 @@ class Ledger:
 class _Run:
     """One ``ingest`` call: the classifier, the in-memory client key, the dedupe memory, the counts."""
 
-    def __init__(self, site: Site, window: int = REPEAT_WINDOW):
+    def __init__(self, site: Site, window: int = REPEAT_WINDOW, fmt: str = "combined"):
         self.classify = _Classifier(site)
+        self.parser = analytics.LOG_PARSERS[fmt]() if fmt != "combined" else None
         self.salt = secrets.token_bytes(16)  # never written: hashed clients cannot be recognised later
         self.window = window
         self.last_seen: dict[tuple[bytes, str, str], int] = {}
@@ -291,7 +303,7 @@ class _Run:
         counts: dict[tuple[str, str, str, int], int] = {}
         stats = dict.fromkeys(_STATS, 0)
         if known < consumed:
-            position, tail = 0, b""
+            position, line, tail = 0, 1, b""
             for chunk in _chunks(path):
                 buffer = tail + chunk if tail else chunk
                 cut = buffer.rfind(b"\n") + 1
@@ -299,23 +311,59 @@ class _Run:
                 start = min(max(known - position, 0), len(body))
                 position += len(body)
                 if start < len(body):
-                    self._count(body, start, counts, stats)
+                    requests = self.requests(body, start, path, line + body.count(b"\n", 0, start))
+                    self._count(requests, body.count(b"\n", start), counts, stats)
+                line += body.count(b"\n")
                 if position >= consumed:
                     break
+            if self.parser is None and known == 0 and stats["malformed"] == lines:
+                raise FormatError(path, known_lines + 1, "no line is a combined-format access log line "
+                                  "(not a log, or another --format)")  # fmt: skip
         result.lines += lines
         result.already_ingested += known_lines
         for name in _STATS:
             setattr(result, name, getattr(result, name) + stats[name])
         return counts, digest.hexdigest(), consumed
 
-    def _count(self, body: bytes, start: int, counts: dict, stats: dict[str, int]) -> None:
-        """Count the lines of ``body[start:]`` (complete lines) into ``counts`` and ``stats``."""
+    def requests(self, body: bytes, start: int, path: Path, line: int) -> Iterator[tuple | None]:
+        """The requests of the complete lines ``body[start:]``, whose first is line ``line`` of ``path``.
+
+        Each is ``(client, method, target, status, agent, stamp, bot)``; ``stamp`` is turned into a time by
+        :meth:`when`. Combined logs skip what does not parse (counted as malformed); the CDN formats, written
+        by machines, raise :class:`FormatError` on a line that is not theirs. None is a header line.
+        """
+        if self.parser is None:
+            for m in LINE_RE.finditer(body, start):
+                ip, stamp, method, target, status, ua = m.groups()
+                yield ip, method, target, status, ua, stamp, False
+            return
+        for number, raw in enumerate(body[start:-1].split(b"\n"), line):
+            if b"\0" in raw:
+                raise FormatError(path, number, f"NUL bytes: a binary file, not a {self.parser.name} log")
+            try:
+                request = self.parser.line(raw)
+            except ValueError as exc:
+                raise FormatError(path, number, str(exc)) from None
+            if request is None:
+                yield None
+            else:
+                r = request
+                yield r.client, r.method, r.target, r.status, r.agent, (r.moment, r.month), r.bot
+
+    def when(self, stamp) -> tuple[int, str] | None:
+        return self.day(stamp) if self.parser is None else stamp
+
+    def _count(self, requests: Iterable[tuple | None], lines: int, counts: dict, stats: dict[str, int]) -> None:
+        """Count ``requests`` (of ``lines`` complete lines) into ``counts`` and ``stats``."""
         classify, is_bot, last_seen, salt = self.classify, self.is_bot, self.last_seen, self.salt
-        window, blake2b = self.window, hashlib.blake2b
+        window, blake2b, when_of = self.window, hashlib.blake2b, self.when
         well_formed = views = downloads = bots = errors = repeated = ignored = malformed = 0
-        for m in LINE_RE.finditer(body, start):
+        for request in requests:
             well_formed += 1
-            ip, stamp, method, target, status, ua = m.groups()
+            if request is None:
+                ignored += 1
+                continue
+            ip, method, target, status, ua, stamp, flagged = request
             if method != b"GET":
                 ignored += 1
                 continue
@@ -329,10 +377,10 @@ class _Run:
             if found is None:
                 ignored += 1
                 continue
-            if ua is not None and is_bot(ua):
+            if flagged or (ua is not None and is_bot(ua)):
                 bots += 1
                 continue
-            when = self.day(stamp)
+            when = when_of(stamp)
             if when is None:
                 malformed += 1
                 continue
@@ -355,7 +403,7 @@ class _Run:
             if len(last_seen) > 500_000:
                 self.prune()
                 last_seen = self.last_seen
-        stats["malformed"] += malformed + body.count(b"\n", start) - well_formed
+        stats["malformed"] += malformed + lines - well_formed
         for name, value in (("views", views), ("downloads", downloads), ("bots", bots), ("errors", errors),
                             ("repeated", repeated), ("ignored", ignored)):  # fmt: skip
             stats[name] += value
@@ -364,22 +412,26 @@ class _Run:
 _STATS = ("malformed", "bots", "errors", "repeated", "ignored", "views", "downloads")
 
 
-def ingest(content_dir: Path, logs: Iterable[Path], window: int = REPEAT_WINDOW) -> IngestResult:
-    """Count the hits of ``logs`` into ``content_dir/metrics/`` (see the module docstring)."""
-    content_dir = Path(content_dir)
-    if not content_dir.is_dir():
-        raise UsageError(f"the content folder {content_dir} does not exist")
+def ingest(content_dir: Path, logs: Iterable[Path], window: int = REPEAT_WINDOW, fmt: str = "combined") -> IngestResult:
+    """Count the requests of ``logs`` (``fmt``: combined, cloudfront or cloudflare) into ``metrics/``.
+
+    Every log is read and counted before anything is written: a file that cannot be read, or a line of a
+    CDN log that is not of its format, raises and leaves the metrics as they were.
+    """
+    if fmt not in analytics.LOG_FORMATS:
+        raise UsageError(f"{fmt!r} is not a log format ({', '.join(analytics.LOG_FORMATS)})")
+    content_dir = _content(content_dir)
     site = Site.from_content(content_dir)
     folder = content_dir / "metrics"
     ledger = Ledger.read(folder / LEDGER)
-    run = _Run(site, window)
+    run = _Run(site, window, fmt)
     total: dict[str, dict[tuple[str, str], list[int]]] = {}  # month -> (kind, id) -> [views, downloads]
     result = IngestResult()
     for log in logs:
         log = Path(log)
         try:
             counts, digest, size = run.count_file(log, ledger, result)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise UsageError(f"cannot read the log {log}: {exc}") from exc
         for (month, kind, ident, column), n in counts.items():
             total.setdefault(month, {}).setdefault((kind, ident), [0, 0])[column] += n
@@ -387,9 +439,9 @@ def ingest(content_dir: Path, logs: Iterable[Path], window: int = REPEAT_WINDOW)
             ledger.add(digest, size)
         result.files += 1
     for month in sorted(total):
-        rows = read_month(folder / f"{month}.csv")
-        for key, (views, downloads) in total[month].items():
-            row = rows.setdefault(key, [0, 0])
+        rows = read_rows(folder / f"{month}.csv")
+        for (kind, ident), (views, downloads) in total[month].items():
+            row = rows.setdefault((kind, ident, fmt, ""), [0, 0])
             row[0] += views
             row[1] += downloads
         write_atomic(folder / f"{month}.csv", month_text(rows))
@@ -399,15 +451,212 @@ def ingest(content_dir: Path, logs: Iterable[Path], window: int = REPEAT_WINDOW)
     return result
 
 
-def read_month(path: Path) -> dict[tuple[str, str], list[int]]:
-    """``(kind, id) -> [views, downloads]`` of a monthly metrics file (empty when absent; bad rows skipped)."""
-    rows: dict[tuple[str, str], list[int]] = {}
+def _content(content_dir: Path) -> Path:
+    content_dir = Path(content_dir)
+    if not content_dir.is_dir():
+        raise UsageError(f"the content folder {content_dir} does not exist")
+    return content_dir
+
+
+# --- reports of analytics tools (Matomo, Plausible, GoatCounter) ----------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What one ``import`` of reports read, counted and replaced; ``months`` lists the files it changed."""
+
+    files: int = 0
+    rows: int = 0
+    views: int = 0
+    downloads: int = 0
+    ignored: int = 0  # rows of other pages (home, listings, static files) or of unknown resources
+    periods: list[str] = field(default_factory=list)  # "YYYY-MM-DD/YYYY-MM-DD" of what was imported
+    replaced: list[str] = field(default_factory=list)  # periods of earlier imports this one replaced
+    months: list[str] = field(default_factory=list)
+
+
+Period = tuple[dt.date, dt.date]
+
+
+def import_reports(content_dir: Path, fmt: str, files: Iterable[Path], period: Period | None = None) -> ImportResult:
+    """Import reports of an analytics tool (``fmt`` in :data:`analytics.REPORT_FORMATS`) into ``metrics/``.
+
+    The tool already counted: its counts are taken as they are, per page, per month. Each month of a report
+    is recorded with its source and period (rows ``...;matomo-pages;2026-11-01/2026-11-30``); importing a
+    period again **replaces** what an earlier import of the same source recorded for the periods it covers,
+    so the same report twice, or a month-to-date report each day, counts once. A period that overlaps an
+    earlier one without covering it is refused (it cannot be split without double counting). ``period``
+    is required for files that carry no dates (a single-period Matomo report) and, for the others, states
+    the whole period the export covers (every row must fall within it). Nothing is written unless every
+    file parses.
+    """
+    content_dir = _content(content_dir)
+    site = Site.from_content(content_dir)
+    classify = _Classifier(site)
+    resources = resource_urls(content_dir) if fmt == "matomo-downloads" else {}
+    folder = content_dir / "metrics"
+    months: dict[str, dict[tuple[str, str, str, str], list[int]]] = {}
+    result = ImportResult()
+    for path in files:
+        path = Path(path)
+        try:
+            data = _read_bytes(path)
+        except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise UsageError(f"cannot read the report {path}: {exc}") from exc
+        counts, named = _report_counts(path, fmt, data)
+        result.files += 1
+        result.rows += sum(1 for count in counts if count.target)
+        for (first, last), by_target in _periods(path, counts, period or named):
+            month, label = first.strftime("%Y-%m"), f"{first.isoformat()}/{last.isoformat()}"
+            rows = months.get(month)
+            if rows is None:
+                rows = months[month] = read_rows(folder / f"{month}.csv")
+            result.replaced += _replace(path, rows, fmt, first, last)
+            result.periods.append(label)
+            for target, n in by_target.items():
+                found = _classify_target(classify, resources, target)
+                if found is None:
+                    result.ignored += 1
+                    continue
+                kind, ident, column = found
+                rows.setdefault((kind, ident, fmt, label), [0, 0])[column] += n
+                if column:
+                    result.downloads += n
+                else:
+                    result.views += n
+    result.periods, result.replaced = sorted(set(result.periods)), sorted(set(result.replaced))
+    for month in sorted(months):
+        write_atomic(folder / f"{month}.csv", month_text(months[month]))
+        result.months.append(month)
+    return result
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file's bytes, decompressed when it is gzip (recognised by its magic number)."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def _report_counts(path: Path, fmt: str, data: bytes) -> tuple[list[analytics.Count], Period | None]:
+    """The counts of one report, and the period its file name states (Plausible), if any."""
+    if fmt in ("matomo-pages", "matomo-downloads"):
+        return analytics.matomo(path, data), None
+    if fmt == "plausible":
+        return analytics.plausible(path, data)
+    if fmt == "goatcounter":
+        return analytics.goatcounter(path, data), None
+    raise UsageError(f"unknown report format {fmt!r}")
+
+
+def _periods(path: Path, counts: list[analytics.Count], stated: Period | None) -> list[tuple[Period, dict]]:
+    """What a report counted, one period a month: ``((first, last), target -> n)``, by date.
+
+    The period a report covers is ``stated`` (the options, or the file's name), else the span of its dated
+    rows; it is cut at month ends, and each row goes to the month of its days. A row over days of two
+    months cannot be split (a Matomo ``week`` or ``range`` across months): an error. A report without
+    dates (a single-period Matomo report) needs ``stated``, within one month.
+    """
+    if any(count.first is None for count in counts):
+        if stated is None:
+            raise UsageError(f"{path} does not say which days it counts: give --month, or --from and --to")
+        counts = [analytics.Count(c.target, c.n, *stated) if c.first is None else c for c in counts]
+    elif stated is None:
+        if not counts:
+            raise UsageError(f"{path} counts nothing and does not say which days: give --month, or --from and --to")
+        stated = (min(c.first for c in counts), max(c.last for c in counts))  # type: ignore[type-var]
+    first, last = stated
+    pieces: dict[str, tuple[Period, dict[str, int]]] = {}
+    day = first
+    while day <= last:
+        end = min(last, analytics.month_end(day))
+        pieces[day.strftime("%Y-%m")] = ((day, end), {})
+        day = end + dt.timedelta(days=1)
+    for count in counts:
+        assert count.first is not None and count.last is not None
+        if count.first < first or count.last > last:
+            raise UsageError(f"{path} counts {count.first}/{count.last}, outside the period {first}/{last}")
+        if count.first.strftime("%Y-%m") != count.last.strftime("%Y-%m"):
+            raise UsageError(f"{path} counts {count.first}/{count.last} as one, across months: import one month "
+                             "at a time (Matomo: period=day or period=month)")  # fmt: skip
+        targets = pieces[count.first.strftime("%Y-%m")][1]
+        if count.target:
+            targets[count.target] = targets.get(count.target, 0) + count.n
+    return list(pieces.values())
+
+
+def _replace(path: Path, rows: dict, source: str, first: dt.date, last: dt.date) -> list[str]:
+    """Drop from a month's ``rows`` the imports of ``source`` that ``first``..``last`` covers; their periods.
+
+    An earlier period that overlaps without being covered (a partial overlap, or one that covers the new
+    period) is refused: its counts cannot be split by day, so importing would count some days twice.
+    """
+    replaced = set()
+    for kind, ident, row_source, label in list(rows):
+        if row_source != source or not label:
+            continue
+        try:
+            begin, end = (dt.date.fromisoformat(part) for part in label.split("/"))
+        except ValueError:
+            continue
+        if end < first or begin > last:
+            continue
+        if begin < first or end > last:
+            raise UsageError(f"{path}: {first}/{last} overlaps the {source} import of {label} without covering "
+                             f"it: import a period that covers {label} (or that does not touch it)")  # fmt: skip
+        del rows[(kind, ident, row_source, label)]
+        replaced.add(label)
+    return sorted(replaced)
+
+
+def _classify_target(classify: _Classifier, resources: dict[str, str], target: str) -> tuple[str, str, int] | None:
+    """A report's target (a URL, a path, or Matomo's ``host/path`` label) -> (kind, id, column), or None."""
+    if target in resources:
+        return ("resource", resources[target], 1)
+    if "://" in target:
+        parts = urlsplit(target)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+    elif target.startswith("/"):
+        path = target
+    else:  # Matomo's flat download labels: host/path
+        if f"https://{target}" in resources:
+            return ("resource", resources[f"https://{target}"], 1)
+        path = "/" + target.split("/", 1)[1] if "/" in target else "/"
+    bare = path.split("?", 1)[0]
+    if bare.endswith("/index"):  # Matomo names a URL ending in / after its default action, "index"
+        path = bare[: -len("index")]
+    return classify(path.encode("utf-8", "replace"))
+
+
+def resource_urls(content_dir: Path) -> dict[str, str]:
+    """The URL of every resource of every public dataset -> its id (what a downloads report names)."""
+    found: dict[str, str] = {}
+    for pattern in ("organizations/*/datasets/*.yaml", "users/*/datasets/*.yaml"):
+        for path in sorted(Path(content_dir).glob(pattern)):
+            try:
+                data = yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+            except yaml.YAMLError:
+                continue  # `portal validate` reports it
+            if not isinstance(data, dict) or data.get("private"):
+                continue
+            for resource in data.get("resources") or []:
+                if isinstance(resource, dict) and isinstance(resource.get("url"), str):
+                    found.setdefault(resource["url"], str(resource.get("id")))
+    return found
+
+
+def read_rows(path: Path) -> dict[tuple[str, str, str, str], list[int]]:
+    """``(kind, id, source, period) -> [views, downloads]`` of a monthly file (empty when absent).
+
+    Files written before sources were recorded have no ``source`` column: their rows came from combined
+    logs. Rows that do not parse are skipped (the dashboards read them the same way).
+    """
+    rows: dict[tuple[str, str, str, str], list[int]] = {}
     if not path.is_file():
         return rows
     with path.open(encoding="utf-8", newline="") as handle:
         for record in csv.DictReader(handle, delimiter=";"):
             try:
-                key = (record["kind"], record["id"])
+                key = (record["kind"], record["id"], record.get("source") or "combined", record.get("period") or "")
                 views, downloads = int(record["views"] or 0), int(record["downloads"] or 0)
             except (KeyError, TypeError, ValueError):
                 continue
@@ -418,12 +667,22 @@ def read_month(path: Path) -> dict[tuple[str, str], list[int]]:
     return rows
 
 
-def month_text(rows: dict[tuple[str, str], list[int]]) -> str:
+def read_month(path: Path) -> dict[tuple[str, str], list[int]]:
+    """``(kind, id) -> [views, downloads]`` of a monthly metrics file, every source summed."""
+    rows: dict[tuple[str, str], list[int]] = {}
+    for (kind, ident, _source, _period), (views, downloads) in read_rows(path).items():
+        row = rows.setdefault((kind, ident), [0, 0])
+        row[0] += views
+        row[1] += downloads
+    return rows
+
+
+def month_text(rows: dict[tuple[str, str, str, str], list[int]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
     writer.writerow(COLUMNS)
-    for (kind, ident), (views, downloads) in sorted(rows.items()):
-        writer.writerow((kind, ident, views, downloads))
+    for (kind, ident, source, period), (views, downloads) in sorted(rows.items()):
+        writer.writerow((kind, ident, views, downloads, source, period))
     return buffer.getvalue()
 
 

@@ -106,10 +106,12 @@ def test_organization_dashboard(page, site_url: str) -> None:
     page.get_by_role("link", name="Tableau de bord").first.click()
     page.wait_for_url(re.compile(f"/organizations/{ORG}/dashboard/$"))
     assert page.locator("h1").inner_text().startswith("Tableau de bord")
-    for svg in page.locator("svg.chart").all():  # every chart has a text alternative
+    charts = page.locator("svg.chart").all()
+    assert len(charts) == 2  # page views and downloads per month: the example portal ships metrics
+    for svg in charts:  # every chart has a text alternative (an SVG <title>: text_content, it has no inner_text)
         labelled = svg.get_attribute("aria-labelledby")
         assert svg.get_attribute("role") == "img" and labelled
-        assert page.locator(f"#{labelled}").inner_text().strip()
+        assert (page.locator(f"#{labelled}").text_content() or "").strip()
 
 
 def test_keyboard_only(page, site_url: str) -> None:

@@ -58,13 +58,14 @@ def test_counts_views_and_downloads_per_month(portal: Path, tmp_path: Path) -> N
     assert result.months == ["2026-10", "2026-11"]
     november = (portal / "metrics" / "2026-11.csv").read_text()
     assert november == (
-        "kind;id;views;downloads\n"
-        "dataset;arrets-de-bus;3;0\n"
-        "organization;ville-exemple;1;0\n"
-        f"resource;{RESOURCE};0;2\n"
-        "reuse;carte-des-arrets;1;0\n"
+        "kind;id;views;downloads;source;period\n"
+        "dataset;arrets-de-bus;3;0;combined;\n"
+        "organization;ville-exemple;1;0;combined;\n"
+        f"resource;{RESOURCE};0;2;combined;\n"
+        "reuse;carte-des-arrets;1;0;combined;\n"
     )
-    assert (portal / "metrics" / "2026-10.csv").read_text() == f"kind;id;views;downloads\nresource;{RESOURCE};0;1\n"
+    october = (portal / "metrics" / "2026-10.csv").read_text()
+    assert october == f"kind;id;views;downloads;source;period\nresource;{RESOURCE};0;1;combined;\n"
     assert (result.views, result.downloads) == (5, 3)
     assert (result.bots, result.errors, result.repeated) == (3, 2, 1)
     assert result.malformed == 4  # garbage, truncated, impossible date, empty line: skipped, never fatal
@@ -96,17 +97,17 @@ def test_a_grown_log_counts_only_its_new_lines(portal: Path, tmp_path: Path) -> 
     write_log(log, hit("/reuses/carte-des-arrets/") + later + last[:20])  # the last line is still being written
     result = metrics.ingest(portal, [log])
     assert (result.already_ingested, result.views) == (1, 1)
-    assert "reuse;carte-des-arrets;2;0" in (portal / "metrics" / "2026-11.csv").read_text()
+    assert "reuse;carte-des-arrets;2;0;combined;" in (portal / "metrics" / "2026-11.csv").read_text()
     write_log(log, hit("/reuses/carte-des-arrets/") + later + last)  # completed: a third hit
     assert metrics.ingest(portal, [log]).views == 1
-    assert "reuse;carte-des-arrets;3;0" in (portal / "metrics" / "2026-11.csv").read_text()
+    assert "reuse;carte-des-arrets;3;0;combined;" in (portal / "metrics" / "2026-11.csv").read_text()
 
 
 def test_gzip_logs_and_new_counts_add_up(portal: Path, tmp_path: Path) -> None:
     metrics.ingest(portal, [write_log(tmp_path / "a.log.gz", hit("/organizations/ville-exemple/"))])
     other = hit("/organizations/ville-exemple/", ip="192.0.2.50", when="12/Nov/2026:10:00:00 +0000")
     metrics.ingest(portal, [write_log(tmp_path / "b.log", other)])
-    assert "organization;ville-exemple;2;0" in (portal / "metrics" / "2026-11.csv").read_text()
+    assert "organization;ville-exemple;2;0;combined;" in (portal / "metrics" / "2026-11.csv").read_text()
     assert metrics.load(portal)["2026-11"][("organization", "ville-exemple")] == [2, 0]
 
 
