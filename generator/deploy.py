@@ -30,6 +30,7 @@ import html
 import json
 import mimetypes
 import os
+import pickle
 import re
 import threading
 import time
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PortalError, UsageError
+from .files import write_atomic
 
 MANIFEST = "_portal/deploy-manifest.json.gz"
 JOURNAL = "_portal/deploy-pending.json"
@@ -238,37 +240,86 @@ def decode_manifest(data: bytes) -> dict[str, str] | None:
 # --- the local site ----------------------------------------------------------------------------------------
 
 
-def site_files(site: Path) -> list[str]:
-    """Every regular file of the built site, as a POSIX path relative to it, sorted. Symlinks are skipped."""
-    found = []
-    for folder, dirs, names in os.walk(site):
-        dirs.sort()
-        base = Path(folder).relative_to(site)
-        for name in names:
-            path = Path(folder) / name
-            if path.is_file() and not path.is_symlink():
-                found.append((base / name).as_posix())
+StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode: what says a file was not rewritten
+HashCache = dict[str, tuple[StatKey, str, str | None]]  # rel -> (stat key, sha256 of the bytes, redirect target)
+HASH_CACHE_FORMAT = "portal-deploy-hashes/1"
+RACY_NS = 2_000_000_000  # a file written this close to the cache could change again within its mtime's tick
+
+
+def site_files(site: Path) -> list[tuple[str, StatKey]]:
+    """Every regular file of the built site (a POSIX path relative to it, and its stat key), sorted.
+
+    One ``lstat`` per file (``os.scandir``); symbolic links are skipped: the build never writes one.
+    """
+    found: list[tuple[str, StatKey]] = []
+    folders = [(site, "")]
+    while folders:
+        folder, base = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = f"{base}{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((Path(entry.path), f"{rel}/"))
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    found.append((rel, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
     found.sort()
     return found
 
 
-def describe_file(site: Path, rel: str, redirects: str, max_age: int) -> LocalObject:
-    """Hash one file and decide its headers."""
-    path = site / rel
-    data = path.read_bytes()
-    ctype = content_type(rel)
-    cache = cache_control(rel, max_age)
-    redirect = redirect_target(rel, data) if redirects == "s3-website" else None
-    digest = object_digest(hashlib.sha256(data).hexdigest(), ctype, cache, redirect)
-    return LocalObject(rel, path, len(data), ctype, cache, redirect, digest)
+def hash_cache_path(site: Path) -> Path:
+    """Where the hashes of a site's files are kept between deploys: beside the build's cache, per output."""
+    site = Path(site).absolute()
+    return site.parent / ".portal-cache" / f"deploy-{hashlib.sha256(str(site).encode()).hexdigest()[:16]}.pickle"
 
 
-def scan(site: Path, redirects: str = "pages", max_age: int = DEFAULT_MAX_AGE, jobs: int = 8) -> dict[str, LocalObject]:
-    """Every file of the site with its digest; hashed by threads (hashlib and file reads release the GIL)."""
-    rels = site_files(site)
+def load_hashes(path: Path) -> tuple[HashCache, int]:
+    """The hashes a previous deploy kept and when it wrote them; nothing when the file is absent or foreign."""
+    try:
+        form, written_ns, hashes = pickle.loads(path.read_bytes())
+    except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return {}, 0
+    return (hashes, written_ns) if form == HASH_CACHE_FORMAT and isinstance(hashes, dict) else ({}, 0)
+
+
+def file_facts(site: Path, rel: str, key: StatKey, known: HashCache, written_ns: int) -> tuple[str, str | None]:
+    """The SHA-256 of a file and, for a resource redirect page, its target: from the cache when the file has
+    the stat key it had then (the build rewrites a file only when its bytes change, by a rename: a new inode
+    and mtime), else by reading it. A file written within 2 s of the cache is read again, as git does."""
+    entry = known.get(rel)
+    if entry is not None and entry[0] == key and key[1] + RACY_NS < written_ns:
+        return entry[1], entry[2]
+    data = (site / rel).read_bytes()
+    return hashlib.sha256(data).hexdigest(), redirect_target(rel, data)
+
+
+def scan(
+    site: Path,
+    redirects: str = "pages",
+    max_age: int = DEFAULT_MAX_AGE,
+    jobs: int = 8,
+    cache_file: Path | None = None,
+) -> dict[str, LocalObject]:
+    """Every file of the site with its digest. Files are hashed by threads (reads and hashlib release the GIL);
+    with ``cache_file``, only the files whose stat facts changed since the last deploy are read at all."""
+    known, written_ns = load_hashes(cache_file) if cache_file else ({}, 0)
+    files = site_files(site)
+    started_ns = time.time_ns()
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        described = pool.map(lambda rel: describe_file(site, rel, redirects, max_age), rels, chunksize=256)
-        return {obj.rel: obj for obj in described}
+        facts = list(pool.map(lambda item: file_facts(site, *item, known, written_ns), files, chunksize=256))
+    local = {}
+    for (rel, key), (sha, target) in zip(files, facts, strict=True):
+        ctype, cache = content_type(rel), cache_control(rel, max_age)
+        redirect = target if redirects == "s3-website" else None
+        local[rel] = LocalObject(
+            rel, site / rel, key[0], ctype, cache, redirect, object_digest(sha, ctype, cache, redirect)
+        )
+    if cache_file is not None:
+        hashes = {rel: (key, sha, target) for (rel, key), (sha, target) in zip(files, facts, strict=True)}
+        if hashes != known:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(cache_file, pickle.dumps((HASH_CACHE_FORMAT, started_ns, hashes), protocol=5))
+    return local
 
 
 # --- the bucket ---------------------------------------------------------------------------------------------
@@ -440,12 +491,15 @@ def deploy(
     redirects: str = "pages",
     max_age: int = DEFAULT_MAX_AGE,
     concurrency: int = 16,
+    use_cache: bool = True,
     client: Any = None,
     log: Callable[[str], None] | None = None,
 ) -> DeployResult:
     """Make ``target`` hold exactly the site in ``site``, sending only objects whose bytes or headers changed.
 
-    ``client`` is a boto3 S3 client (default: :func:`make_client`); ``log`` receives progress lines.
+    ``use_cache`` keeps the files' hashes in ``.portal-cache/`` beside the site (:func:`hash_cache_path`), so
+    the next deploy reads only the files the build rewrote. ``client`` is a boto3 S3 client (default:
+    :func:`make_client`); ``log`` receives progress lines.
     """
     started = time.perf_counter()
     say = log or (lambda _message: None)
@@ -467,7 +521,8 @@ def deploy(
     timings["manifest"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    local = scan(site, redirects, max_age, jobs=max(2, min(concurrency, 16)))
+    cache_file = hash_cache_path(site) if use_cache else None
+    local = scan(site, redirects, max_age, jobs=max(2, min(concurrency, 16)), cache_file=cache_file)
     timings["scan"] = time.perf_counter() - mark
     plan = make_plan(local, remote)
     if verify:

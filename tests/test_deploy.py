@@ -13,6 +13,7 @@ import gzip
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,6 +112,51 @@ def test_manifest_round_trip_is_deterministic_and_foreign_bytes_are_ignored() ->
 def test_prefixes_are_folders(prefix: str) -> None:
     assert d.Target("b", prefix).key("index.html") == "portal/index.html"
     assert d.Target("b", "").key("index.html") == "index.html"
+
+
+def test_the_hash_cache_reads_only_files_rewritten_since(tmp_path: Path, monkeypatch) -> None:
+    site = tmp_path / "site"
+    for rel in ("index.html", "a/index.html", "datasets/r/x/index.html", "data.csv"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(rel.encode() * 10)
+    (site / "datasets/r/x/index.html").write_bytes(b'<meta http-equiv="refresh" content="0; url=https://x/a.csv">')
+    old = time.time() - 60  # older than the racy window
+    for path in site.rglob("*"):
+        os.utime(path, (old, old))
+    cache_file = d.hash_cache_path(site)
+    assert cache_file == tmp_path / ".portal-cache" / cache_file.name
+    first = d.scan(site, cache_file=cache_file)
+
+    reads: list[str] = []
+    real_read = Path.read_bytes
+
+    def read(path: Path) -> bytes:
+        if site in path.parents:
+            reads.append(path.name)
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read)
+    assert d.scan(site, cache_file=cache_file) == first and reads == []
+    # the redirect target comes from the cache too, when the mode asks for it
+    assert d.scan(site, "s3-website", cache_file=cache_file)["datasets/r/x/index.html"].redirect == "https://x/a.csv"
+    assert reads == []
+
+    # the same size and mtime, other bytes: the inode or ctime tells, the file is read again
+    (site / "data.csv").write_bytes(b"X" * (site / "data.csv").stat().st_size)
+    os.utime(site / "data.csv", (old, old))
+    again = d.scan(site, cache_file=cache_file)
+    assert reads == ["data.csv"]
+    assert again["data.csv"].digest != first["data.csv"].digest
+    assert {rel: o.digest for rel, o in again.items() if rel != "data.csv"} == {
+        rel: o.digest for rel, o in first.items() if rel != "data.csv"
+    }
+
+    # a file written just before the cache was saved is read again (its mtime could hide a second write)
+    (site / "index.html").write_bytes(b"new")
+    d.scan(site, cache_file=cache_file)
+    reads.clear()
+    d.scan(site, cache_file=cache_file)
+    assert reads == ["index.html"]
 
 
 # --- a real S3 server ---------------------------------------------------------------------------------------
