@@ -10,7 +10,8 @@ single-part uploads without SSE-KMS, vary between providers, and say nothing abo
 ``Cache-Control`` policy must send the objects again). ``verify`` adds a LIST for a bucket changed by hand.
 
 Order, so readers never meet a missing object: content-hashed files (Pagefind chunks) first, then the other
-files, then the HTML pages that point at them; deletes only after every upload succeeded; the manifest
+files, then the HTML pages that point at them; deletes only after every upload succeeded, and vanished
+Pagefind chunks only ``2 * max_age`` later (a cached entry file may still point at them); the manifest
 last. A deploy interrupted after sending objects the old manifest does not know leaves a journal
 (``_portal/deploy-pending.json``) naming them, so the next deploy deletes them if the site no longer has them.
 
@@ -102,7 +103,7 @@ class LocalObject:
     """One file of the site as it will be stored: its key below the prefix, headers and the digest of both."""
 
     rel: str
-    path: Path
+    path: str  # the file on disk (a str: a Path per file costs more than the hashing at 680,000 files)
     size: int
     content_type: str
     cache_control: str
@@ -118,6 +119,7 @@ class Plan:
     changed: list[LocalObject]
     delete: list[str]
     compared: int
+    retired: dict[str, str] = field(default_factory=dict)  # content-named keys kept a while: key -> "-<time>"
 
     @property
     def upload(self) -> list[LocalObject]:
@@ -203,8 +205,13 @@ def upload_order(obj: LocalObject) -> tuple[int, str]:
     return rank, obj.rel
 
 
-def make_plan(local: dict[str, LocalObject], remote: dict[str, str]) -> Plan:
-    """Compare the site with the manifest: new keys, changed digests, keys the site no longer has."""
+def make_plan(local: dict[str, LocalObject], remote: dict[str, str], now: int = 0, grace: int = 0) -> Plan:
+    """Compare the site with the manifest: new keys, changed digests, keys the site no longer has.
+
+    A vanished file named after its content (a Pagefind chunk) is not deleted at once but *retired* for
+    ``grace`` seconds: a reader whose cached ``pagefind-entry.json`` or page is still the previous one (up to
+    the CDN's and the browser's ``max-age``) still finds the chunks it points at. A later deploy deletes it.
+    """
     new, changed = [], []
     for rel, obj in local.items():
         before = remote.get(rel)
@@ -212,8 +219,23 @@ def make_plan(local: dict[str, LocalObject], remote: dict[str, str]) -> Plan:
             new.append(obj)
         elif before != obj.digest:
             changed.append(obj)
-    delete = sorted(rel for rel in remote if rel not in local)
-    return Plan(new=new, changed=changed, delete=delete, compared=len(local))
+    delete, retired = [], {}
+    for rel in sorted(remote):
+        if rel in local:
+            continue
+        since = _retired_since(remote[rel])
+        if not rel.endswith(HASHED_SUFFIXES) or (since is not None and now - since >= grace):
+            delete.append(rel)
+        else:
+            retired[rel] = remote[rel] if since is not None else f"-{now}"
+    return Plan(new=new, changed=changed, delete=delete, compared=len(local), retired=retired)
+
+
+def _retired_since(digest: str) -> int | None:
+    try:
+        return int(digest[1:]) if digest.startswith("-") else None
+    except ValueError:
+        return None
 
 
 def encode_manifest(objects: dict[str, str], redirects: str) -> bytes:
@@ -252,14 +274,14 @@ def site_files(site: Path) -> list[tuple[str, StatKey]]:
     One ``lstat`` per file (``os.scandir``); symbolic links are skipped: the build never writes one.
     """
     found: list[tuple[str, StatKey]] = []
-    folders = [(site, "")]
+    folders: list[tuple[str | Path, str]] = [(site, "")]
     while folders:
         folder, base = folders.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
                 rel = f"{base}{entry.name}"
                 if entry.is_dir(follow_symlinks=False):
-                    folders.append((Path(entry.path), f"{rel}/"))
+                    folders.append((entry.path, f"{rel}/"))
                 elif entry.is_file(follow_symlinks=False):
                     st = entry.stat(follow_symlinks=False)
                     found.append((rel, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
@@ -282,14 +304,10 @@ def load_hashes(path: Path) -> tuple[HashCache, int]:
     return (hashes, written_ns) if form == HASH_CACHE_FORMAT and isinstance(hashes, dict) else ({}, 0)
 
 
-def file_facts(site: Path, rel: str, key: StatKey, known: HashCache, written_ns: int) -> tuple[str, str | None]:
-    """The SHA-256 of a file and, for a resource redirect page, its target: from the cache when the file has
-    the stat key it had then (the build rewrites a file only when its bytes change, by a rename: a new inode
-    and mtime), else by reading it. A file written within 2 s of the cache is read again, as git does."""
-    entry = known.get(rel)
-    if entry is not None and entry[0] == key and key[1] + RACY_NS < written_ns:
-        return entry[1], entry[2]
-    data = (site / rel).read_bytes()
+def file_facts(path: str, rel: str) -> tuple[str, str | None]:
+    """Read a file: the SHA-256 of its bytes and, for a resource redirect page, its target."""
+    with open(path, "rb") as file:
+        data = file.read()
     return hashlib.sha256(data).hexdigest(), redirect_target(rel, data)
 
 
@@ -300,25 +318,44 @@ def scan(
     jobs: int = 8,
     cache_file: Path | None = None,
 ) -> dict[str, LocalObject]:
-    """Every file of the site with its digest. Files are hashed by threads (reads and hashlib release the GIL);
-    with ``cache_file``, only the files whose stat facts changed since the last deploy are read at all."""
+    """Every file of the site with its digest.
+
+    With ``cache_file``, a file that has the stat key it had at the last deploy is not read: the build
+    rewrites a file only when its bytes change, by a rename (a new inode and mtime). A file written within
+    2 s before the cache was saved is read again anyway, as git does (its mtime could hide a second write).
+    The others are read and hashed by threads, in batches (reads and hashlib release the GIL).
+    """
     known, written_ns = load_hashes(cache_file) if cache_file else ({}, 0)
     files = site_files(site)
     started_ns = time.time_ns()
+    base = str(site)
+    facts: dict[str, tuple[str, str | None]] = {}
+    misses = []
+    for rel, key in files:
+        entry = known.get(rel)
+        if entry is not None and entry[0] == key and key[1] + RACY_NS < written_ns:
+            facts[rel] = entry[1], entry[2]
+        else:
+            misses.append(rel)
+
+    def read(batch: list[str]) -> list[tuple[str, str | None]]:
+        return [file_facts(os.path.join(base, rel), rel) for rel in batch]
+
+    batches = [misses[i : i + 256] for i in range(0, len(misses), 256)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        facts = list(pool.map(lambda item: file_facts(site, *item, known, written_ns), files, chunksize=256))
+        for batch, results in zip(batches, pool.map(read, batches), strict=True):
+            facts.update(zip(batch, results, strict=True))
     local = {}
-    for (rel, key), (sha, target) in zip(files, facts, strict=True):
+    for rel, key in files:
+        sha, target = facts[rel]
         ctype, cache = content_type(rel), cache_control(rel, max_age)
         redirect = target if redirects == "s3-website" else None
-        local[rel] = LocalObject(
-            rel, site / rel, key[0], ctype, cache, redirect, object_digest(sha, ctype, cache, redirect)
-        )
-    if cache_file is not None:
-        hashes = {rel: (key, sha, target) for (rel, key), (sha, target) in zip(files, facts, strict=True)}
-        if hashes != known:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(cache_file, pickle.dumps((HASH_CACHE_FORMAT, started_ns, hashes), protocol=5))
+        digest = object_digest(sha, ctype, cache, redirect)
+        local[rel] = LocalObject(rel, os.path.join(base, rel), key[0], ctype, cache, redirect, digest)
+    if cache_file is not None and (misses or len(known) != len(files)):
+        hashes = {rel: (key, *facts[rel]) for rel, key in files}
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache_file, pickle.dumps((HASH_CACHE_FORMAT, started_ns, hashes), protocol=5))
     return local
 
 
@@ -419,7 +456,8 @@ class Bucket:
 
     def put(self, obj: LocalObject) -> int:
         """Send one file with its headers; the server checks its MD5. Returns the bytes sent."""
-        data = obj.path.read_bytes()
+        with open(obj.path, "rb") as file:
+            data = file.read()
         extra = {"WebsiteRedirectLocation": obj.redirect} if obj.redirect else {}
         self._call(
             "put_object",
@@ -478,8 +516,9 @@ def reconcile(plan: Plan, local: dict[str, LocalObject], listed: dict[str, int])
     another size, and delete every key below the prefix that the site lacks (the deploy's own files kept)."""
     queued = {obj.rel for obj in plan.new + plan.changed}
     changed = plan.changed + [obj for rel, obj in local.items() if rel not in queued and listed.get(rel) != obj.size]
-    delete = sorted(rel for rel in listed if rel not in local and rel not in {MANIFEST, JOURNAL})
-    return Plan(new=plan.new, changed=changed, delete=delete, compared=plan.compared)
+    keep = {MANIFEST, JOURNAL, *plan.retired}
+    delete = sorted(rel for rel in listed if rel not in local and rel not in keep)
+    return Plan(new=plan.new, changed=changed, delete=delete, compared=plan.compared, retired=plan.retired)
 
 
 def deploy(
@@ -492,14 +531,16 @@ def deploy(
     max_age: int = DEFAULT_MAX_AGE,
     concurrency: int = 16,
     use_cache: bool = True,
+    now: float | None = None,
     client: Any = None,
     log: Callable[[str], None] | None = None,
 ) -> DeployResult:
     """Make ``target`` hold exactly the site in ``site``, sending only objects whose bytes or headers changed.
 
     ``use_cache`` keeps the files' hashes in ``.portal-cache/`` beside the site (:func:`hash_cache_path`), so
-    the next deploy reads only the files the build rewrote. ``client`` is a boto3 S3 client (default:
-    :func:`make_client`); ``log`` receives progress lines.
+    the next deploy reads only the files the build rewrote. ``now`` (Unix seconds, default: the clock) dates the
+    retirement of vanished content-named files, deleted ``2 * max_age`` later (:func:`make_plan`). ``client``
+    is a boto3 S3 client (default: :func:`make_client`); ``log`` receives progress lines.
     """
     started = time.perf_counter()
     say = log or (lambda _message: None)
@@ -524,7 +565,7 @@ def deploy(
     cache_file = hash_cache_path(site) if use_cache else None
     local = scan(site, redirects, max_age, jobs=max(2, min(concurrency, 16)), cache_file=cache_file)
     timings["scan"] = time.perf_counter() - mark
-    plan = make_plan(local, remote)
+    plan = make_plan(local, remote, int(time.time() if now is None else now), grace=2 * max_age)
     if verify:
         mark = time.perf_counter()
         plan = reconcile(plan, local, bucket.list())
@@ -532,7 +573,7 @@ def deploy(
     result = DeployResult(target, plan, dry_run, first, verified=verify, timings=timings)
     say(
         f"{target.describe()}: {plan.compared} objects compared, {len(plan.new)} new, {len(plan.changed)} "
-        f"changed, {len(plan.delete)} to delete"
+        f"changed, {len(plan.delete)} to delete, {len(plan.retired)} retired (deleted later)"
     )
     if dry_run:
         result.seconds = time.perf_counter() - started
@@ -561,7 +602,7 @@ def deploy(
     timings["delete"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    data = encode_manifest({rel: obj.digest for rel, obj in local.items()}, redirects)
+    data = encode_manifest({**plan.retired, **{rel: obj.digest for rel, obj in local.items()}}, redirects)
     if data != manifest:  # a deploy that changed nothing sends nothing
         bucket.put_bytes(MANIFEST, data, "application/gzip")
         result.manifest_bytes = len(data)

@@ -76,7 +76,7 @@ def test_redirect_target_reads_the_escaped_meta_refresh() -> None:
 
 
 def _obj(rel: str, digest: str) -> d.LocalObject:
-    return d.LocalObject(rel, Path(rel), 1, d.content_type(rel), d.cache_control(rel), None, digest)
+    return d.LocalObject(rel, rel, 1, d.content_type(rel), d.cache_control(rel), None, digest)
 
 
 def test_plan_sends_new_and_changed_deletes_vanished_and_orders_pages_last() -> None:
@@ -89,6 +89,21 @@ def test_plan_sends_new_and_changed_deletes_vanished_and_orders_pages_last() -> 
     assert d.changes(plan) == ["~ b.csv", "- gone.html", "+ p/x.pf_fragment"]
     local["z.html"] = _obj("z.html", "4")
     assert [o.rel for o in d.make_plan(local, {}).upload] == ["p/x.pf_fragment", "b.csv", "a.html", "z.html"]
+
+
+def test_vanished_content_named_files_are_retired_then_deleted() -> None:
+    local = {"index.html": _obj("index.html", "1")}
+    remote = {"index.html": "1", "old.html": "2", "p/a.pf_fragment": "3", "p/b.pf_index": "-1000"}
+    plan = d.make_plan(local, remote, now=1500, grace=600)
+    assert plan.delete == ["old.html"]  # a page goes at once; chunks wait until no cached entry points at them
+    assert plan.retired == {"p/a.pf_fragment": "-1500", "p/b.pf_index": "-1000"}
+    later = d.make_plan(local, {**local_digests(local), **plan.retired}, now=1600, grace=600)
+    assert (later.delete, later.retired) == (["p/b.pf_index"], {"p/a.pf_fragment": "-1500"})
+    assert d.make_plan(local, later.retired, now=2100, grace=600).delete == ["p/a.pf_fragment"]
+
+
+def local_digests(local: dict[str, d.LocalObject]) -> dict[str, str]:
+    return {rel: obj.digest for rel, obj in local.items()}
 
 
 def test_a_header_change_changes_the_digest() -> None:
@@ -128,14 +143,13 @@ def test_the_hash_cache_reads_only_files_rewritten_since(tmp_path: Path, monkeyp
     first = d.scan(site, cache_file=cache_file)
 
     reads: list[str] = []
-    real_read = Path.read_bytes
+    real_facts = d.file_facts
 
-    def read(path: Path) -> bytes:
-        if site in path.parents:
-            reads.append(path.name)
-        return real_read(path)
+    def read(path: str, rel: str) -> tuple[str, str | None]:
+        reads.append(Path(path).name)
+        return real_facts(path, rel)
 
-    monkeypatch.setattr(Path, "read_bytes", read)
+    monkeypatch.setattr(d, "file_facts", read)
     assert d.scan(site, cache_file=cache_file) == first and reads == []
     # the redirect target comes from the cache too, when the mode asks for it
     assert d.scan(site, "s3-website", cache_file=cache_file)["datasets/r/x/index.html"].redirect == "https://x/a.csv"
@@ -274,13 +288,16 @@ def test_deploy_sends_everything_then_only_what_an_edit_changed(
     v2 = files_of(site)
     changed, vanished = _changed(v1, v2)
     assert "datasets/arbres-alignement/index.html" in changed
-    assert vanished and all(rel.startswith("pagefind/") for rel in vanished)  # chunks named by content
+    assert vanished and all(rel.endswith(d.HASHED_SUFFIXES) for rel in vanished)  # chunks named by content
     recorder.puts.clear()
     second = d.deploy(site, bucket, client=client)
     assert not second.first
-    assert (second.sent, second.deleted, second.plan.compared) == (len(changed), len(vanished), len(v2))
+    assert (second.sent, second.deleted, second.plan.compared) == (len(changed), 0, len(v2))
     assert recorder.site_puts() == changed
-    assert recorder.site_deleted() == vanished
+    assert set(second.plan.retired) == vanished <= set(_listing(s3_server, bucket))  # still there for old readers
+    # ten minutes later (twice the pages' max-age), the next deploy deletes them
+    later = d.deploy(site, bucket, client=client, now=time.time() + 2 * d.DEFAULT_MAX_AGE + 1)
+    assert (later.sent, later.deleted, recorder.site_deleted()) == (0, len(vanished), vanished)
     assert second.plan.unchanged == len(v2) - len(changed)
     page = s3.get_object(Bucket=bucket.bucket, Key="portal/datasets/arbres-alignement/index.html")["Body"].read()
     assert page == v2["datasets/arbres-alignement/index.html"]
@@ -296,11 +313,12 @@ def test_deploy_sends_everything_then_only_what_an_edit_changed(
     assert any(rel.startswith("datasets/r/") for rel in vanished)
     recorder.puts.clear()
     recorder.deleted.clear()
-    third = d.deploy(site, bucket, client=client)
-    assert (third.sent, third.deleted) == (len(changed), len(vanished))
+    third = d.deploy(site, bucket, client=client, now=time.time() + 2 * d.DEFAULT_MAX_AGE + 1)
+    assert any(rel.endswith(d.HASHED_SUFFIXES) for rel in vanished)
+    assert (third.sent, third.deleted) == (len(changed), len(vanished) - len(third.plan.retired))
     assert recorder.site_puts() == changed
-    assert recorder.site_deleted() == vanished
-    assert set(_listing(s3_server, bucket)) == set(v3) | {d.MANIFEST}
+    assert recorder.site_deleted() == vanished - set(third.plan.retired)
+    assert set(_listing(s3_server, bucket)) == set(v3) | {d.MANIFEST} | set(third.plan.retired)
 
     # nothing changed: nothing sent, not even the manifest
     recorder.puts.clear()
@@ -369,10 +387,14 @@ def test_an_interrupted_deploy_is_finished_and_cleaned_by_the_next(
     assert fresh - {"datasets/aaa-nouveau/index.html"} <= set(listed)  # the rest of the wave did arrive
 
     # the dataset is withdrawn before the next deploy: what the failed one sent is deleted, from the journal
+    # (its search chunks once they have been retired long enough)
     (example / MVL / "datasets/aaa-nouveau.yaml").unlink()
     build(example, site)
     assert files_of(site) == v1
-    d.deploy(site, bucket)
+    after = d.deploy(site, bucket)
+    assert after.deleted and set(after.plan.retired) <= fresh
+    assert set(_listing(s3_server, bucket)) == set(v1) | {d.MANIFEST} | set(after.plan.retired)
+    d.deploy(site, bucket, now=time.time() + 2 * d.DEFAULT_MAX_AGE + 1)
     assert set(_listing(s3_server, bucket)) == set(v1) | {d.MANIFEST}
 
 
