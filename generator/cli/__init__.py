@@ -18,4 +18,4 @@ def main() -> None:
     """An open-data portal that lives in git."""
 
 
-from . import content, contrib, dashboard, harvest, roles, site  # noqa: E402,F401  (modules register their commands on `main`)
+from . import content, contrib, dashboard, deploy, harvest, roles, site  # noqa: E402,F401  (modules register their commands on `main`)
