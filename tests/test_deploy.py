@@ -433,6 +433,10 @@ def test_command_deploys_and_dry_runs(runner, s3_server: str, bucket: d.Target, 
     assert f"{len(files_of(built))} sent" in result.output
     result = runner.invoke(main, args)
     assert result.exit_code == 0 and " 0 sent" in result.output
+    assert d.hash_cache_path(built).is_file()
+    result = runner.invoke(main, [*args, "--no-hash-cache", "--max-age", "60"])  # a header change: sent again
+    pages = [rel for rel in files_of(built) if not rel.endswith(d.HASHED_SUFFIXES)]  # all but Pagefind's chunks
+    assert result.exit_code == 0 and f" {len(pages)} sent" in result.output, result.output
 
 
 @pytest.mark.parametrize(
