@@ -207,13 +207,6 @@ def bucket(s3_server: str, aws_env) -> d.Target:
 
 
 @pytest.fixture
-def example(tmp_path: Path) -> Path:
-    content = tmp_path / "repo" / "content"
-    shutil.copytree(EXAMPLE, content)
-    return content
-
-
-@pytest.fixture
 def site(example: Path, tmp_path: Path) -> Path:
     """The example portal built into a folder of its own (rebuilt by the tests that edit ``example``)."""
     build(example, tmp_path / "site")
