@@ -20,6 +20,14 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A fresh copy of the example portal (``content/``) in ``repo/content``; returns its content folder."""
+    content = tmp_path / "repo" / "content"
+    shutil.copytree(PROJECT / "content", content)
+    return content
+
+
+@pytest.fixture
 def portal(tmp_path: Path) -> Path:
     """A fresh copy of the minimal valid portal; returns its content folder."""
     content = tmp_path / "content"

@@ -56,7 +56,7 @@ def client(endpoint: str, secret: str = SECRET):
 
 
 @contextlib.contextmanager
-def seaweedfs(folder: Path, timeout: float = 90) -> Iterator[str]:
+def seaweedfs(folder: Path, timeout: float = 120) -> Iterator[str]:
     """Run SeaweedFS with its data in ``folder``; yields the S3 endpoint URL, stops the server at the end."""
     weed = weed_binary()
     if weed is None:

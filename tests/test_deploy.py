@@ -207,13 +207,6 @@ def bucket(s3_server: str, aws_env) -> d.Target:
 
 
 @pytest.fixture
-def example(tmp_path: Path) -> Path:
-    content = tmp_path / "repo" / "content"
-    shutil.copytree(EXAMPLE, content)
-    return content
-
-
-@pytest.fixture
 def site(example: Path, tmp_path: Path) -> Path:
     """The example portal built into a folder of its own (rebuilt by the tests that edit ``example``)."""
     build(example, tmp_path / "site")
@@ -433,6 +426,10 @@ def test_command_deploys_and_dry_runs(runner, s3_server: str, bucket: d.Target, 
     assert f"{len(files_of(built))} sent" in result.output
     result = runner.invoke(main, args)
     assert result.exit_code == 0 and " 0 sent" in result.output
+    assert d.hash_cache_path(built).is_file()
+    result = runner.invoke(main, [*args, "--no-hash-cache", "--max-age", "60"])  # a header change: sent again
+    pages = [rel for rel in files_of(built) if not rel.endswith(d.HASHED_SUFFIXES)]  # all but Pagefind's chunks
+    assert result.exit_code == 0 and f" {len(pages)} sent" in result.output, result.output
 
 
 @pytest.mark.parametrize(

@@ -217,3 +217,12 @@ def test_the_dashboard_names_the_failed_record(site) -> None:
         p for p in pages if 'class="small job-errors"' in p and "(Is filtered): the dataset has no identifier" in p
     ]
     assert failed and "<code>_:" in failed[0]  # no identifier: the blank node label and the title say which
+
+
+def test_the_api_carries_the_source_licence(site) -> None:
+    import json
+
+    content, output = site
+    data = json.loads((output / "api" / "datasets" / f"{slug_of(content, 'no')}.json").read_text(encoding="utf-8"))
+    assert data["license"]["id"] == "other"
+    assert data["license"]["source"] == {"url": "https://data.norge.no/nlod/no"}

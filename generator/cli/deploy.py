@@ -50,6 +50,11 @@ from .common import fail
     "--dry-run", is_flag=True, help="List what would be sent (+ new, ~ changed) and deleted (-); change nothing."
 )
 @click.option("--verify", is_flag=True, help="Also list the bucket: send what is missing, delete what the site lacks.")
+@click.option(
+    "--no-hash-cache",
+    is_flag=True,
+    help="Read and hash every file, ignoring the hashes kept in .portal-cache/ by the last deploy.",
+)
 def deploy(
     site: Path,
     bucket: str,
@@ -62,6 +67,7 @@ def deploy(
     concurrency: int,
     dry_run: bool,
     verify: bool,
+    no_hash_cache: bool,
 ) -> None:
     """Send the built site to an S3 bucket: only the objects that changed, then delete the vanished ones."""
     from .. import deploy as lib
@@ -76,6 +82,7 @@ def deploy(
             redirects=redirects,
             max_age=max_age,
             concurrency=concurrency,
+            use_cache=not no_hash_cache,
             log=lambda message: click.echo(message, err=True),
         )
     except PortalError as exc:

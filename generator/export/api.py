@@ -109,7 +109,12 @@ class Api:
             "uri": f"{self.base}datasets/{d.slug}/",
             "acronym": d.acronym,
             "description": d.description,
-            "license": {"id": d.license, "title": lic.title if lic else d.license, "url": lic.url if lic else None},
+            "license": {
+                "id": d.license,
+                "title": lic.title if lic else d.license,
+                "url": lic.url if lic else None,
+                "source": d.license_source,  # the source's own license ({title, url}) of a harvested dataset
+            },
             "frequency": d.frequency,
             "temporal_coverage": d.temporal_coverage,
             "spatial": d.spatial,
@@ -378,7 +383,7 @@ def openapi(urls: Any) -> dict[str, Any]:
             "schemas": {
                 "Site": site,
                 "Owner": owner,
-                "License": _obj({"id": _STR, "title": _STR, "url": _NSTR}),
+                "License": _obj({"id": _STR, "title": _STR, "url": _NSTR, "source": {"type": ["object", "null"]}}),
                 "DatasetSummary": dataset_summary,
                 "Dataset": dataset,
                 "Resource": resource,
