@@ -97,8 +97,12 @@ _HTML: dict[str, Markup] = {}
 _WORDS: dict[str, str] = {}
 
 
-def render(text: str | None, section: int) -> Markup:
-    """Safe HTML for a Markdown ``text``, shown under a heading of level ``section``, ready for a template."""
+def render(text: str | None, section: int = 2) -> Markup:
+    """Safe HTML for a Markdown ``text``, shown under a heading of level ``section``, ready for a template.
+
+    Templates say the level (``{{ text | markdown(2) }}``); the default serves a portal's own templates
+    written before the level existed, where a text sits under an ``<h2>`` as the stock ones mostly do.
+    """
     found = _sanitized(text)
     return Markup(fit_headings(found, section)) if "<h" in found else found
 
