@@ -38,7 +38,7 @@ def overlay(content: Path, case: Path) -> None:
 
 def pytest_terminal_summary(terminalreporter) -> None:
     """Browser tests skipped for want of a browser are counted apart in pytest's last line, with the reason:
-    ``380 passed, 15 browser tests skipped: /usr/bin/chromium is missing (apt-get install chromium)``."""
+    ``380 passed, 15 skipped without a browser: /usr/bin/chromium is missing (apt-get install chromium)``."""
     from e2e.harness import missing_browser
 
     reason = missing_browser()
@@ -47,4 +47,4 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if reason is None or not browser:
         return
     terminalreporter.stats["skipped"] = [report for report in skipped if "browser" not in report.keywords]
-    terminalreporter.stats[f"browser tests skipped: {reason}"] = browser
+    terminalreporter.stats[f"skipped without a browser: {reason}"] = browser
