@@ -15,6 +15,8 @@ from site_helpers import RAW_LINK_ERRORS, add_activity
 
 from generator import i18n, linkcheck
 from generator.build import build
+from generator.render import LICENSE_WORDS
+from generator.vocabularies import LICENSES
 
 ORG = "organizations/ville-exemple"
 NBSP = "\u202f"  # French groups thousands with a narrow no-break space
@@ -192,6 +194,13 @@ def test_license_labels_are_translated(portal: Path, tmp_path: Path) -> None:
         assert word in texts_of(page)
         assert f'data-pagefind-filter="license:{word}"' in page.read_text(encoding="utf-8")  # the search facet too
         assert word in texts_of(out / prefix / "datasets/index.html")  # the dataset's card
+
+
+def test_the_license_words_are_the_vocabulary_titles() -> None:
+    """render.LICENSE_WORDS marks titles for the catalogs: a title renamed in vocabularies would lose its French."""
+    titles = {lic.title for lic in LICENSES.values()}
+    assert set(LICENSE_WORDS) <= titles
+    assert {t for t in titles if t.startswith(("Other", "License"))} == set(LICENSE_WORDS)
 
 
 @pytest.mark.parametrize(
