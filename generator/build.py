@@ -861,6 +861,7 @@ class Builder:
                 portal.site,
                 urls.base_url,
                 urls.languages,
+                sorted(portal.zones.items()),
             )
         )
         index.memo = functools.partial(_memo, memo_folder, globals_key)

@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "duplicate-reuse": "a reuse slug used twice in the portal",
     "duplicate-discussion": "a discussion id used twice in the portal",
     "duplicate-resource-id": "a resource id used twice in the portal",
+    "duplicate-zone": "a zone code listed twice in zones.yaml",
     "unknown-dataset": "a reuse points at a dataset that does not exist",
     "unknown-subject": "a discussion's subject does not exist",
     "wrong-owner": "a discussion filed under another owner than its subject's",

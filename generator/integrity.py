@@ -29,6 +29,7 @@ class Index:
     discussions: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
     requests: list[Entry] = field(default_factory=list)
     harvesters: list[Entry] = field(default_factory=list)
+    zones: Entry | None = None
     owned: list[Entry] = field(default_factory=list)  # everything under an organization or user folder
 
     @classmethod
@@ -48,6 +49,8 @@ class Index:
                 index.requests.append(entry)
             elif loc.kind == "harvester":
                 index.harvesters.append(entry)
+            elif loc.kind == "zones":
+                index.zones = entry
             if loc.owner is not None and loc.kind not in ("user", "organization"):
                 index.owned.append(entry)
         return index
@@ -100,6 +103,15 @@ def _valid(entries: Iterable[Entry]) -> Iterator[Entry]:
     return (entry for entry in entries if entry.valid)
 
 
+def _repeats(items: list[dict], key: str) -> Iterator[tuple[int, str]]:
+    """``(position, value)`` of each item whose ``key`` repeats an earlier item's."""
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item[key] in seen:
+            yield i, item[key]
+        seen.add(item[key])
+
+
 def site_users_exist(index: Index) -> Iterable[Problem]:
     if index.site is None or not index.site.valid:
         return
@@ -131,18 +143,13 @@ def unique_emails(index: Index) -> Iterable[Problem]:
 def members(index: Index) -> Iterable[Problem]:
     """Members exist, appear once, and every organization keeps at least one admin."""
     for entry in _valid(index.organizations.values()):
-        seen: set[str] = set()
         for i, member in enumerate(entry.data["members"]):
             if not index.is_user(member["user"]):
                 yield _unknown_user(entry, ("members", i, "user"), member["user"])
-            if member["user"] in seen:
-                yield entry.doc.problem(
-                    ("members", i, "user"),
-                    "duplicate-member",
-                    f"'{member['user']}' is listed twice",
-                    "keep one entry per member",
-                )
-            seen.add(member["user"])
+        for i, user in _repeats(entry.data["members"], "user"):
+            yield entry.doc.problem(
+                ("members", i, "user"), "duplicate-member", f"'{user}' is listed twice", "keep one entry per member"
+            )
         if not any(member["role"] == "admin" for member in entry.data["members"]):
             yield entry.doc.problem(
                 ("members",), "no-admin", "the organization has no admin", "give at least one member the role admin"
@@ -193,6 +200,15 @@ def unique_resource_ids(index: Index) -> Iterable[Problem]:
                     )
                 else:
                     seen[rid] = _file_of(entry)
+
+
+def unique_zone_codes(index: Index) -> Iterable[Problem]:
+    """A zone code names one zone: a second entry would make its name ambiguous."""
+    for entry in _valid([index.zones] if index.zones else []):
+        for i, code in _repeats(entry.data["zones"], "code"):
+            yield entry.doc.problem(
+                ("zones", i, "code"), "duplicate-zone", f"the zone {code} is already listed", "keep one entry per code"
+            )
 
 
 def reuse_datasets(index: Index) -> Iterable[Problem]:
@@ -280,6 +296,7 @@ RULES: list[Rule] = [
     owners_exist,
     unique_slugs,
     unique_resource_ids,
+    unique_zone_codes,
     reuse_datasets,
     discussions,
     requests,

@@ -8,7 +8,7 @@ that this gives the very bytes a full build gives.
 Keys are built from the content digests the validation computed (one per file, see
 :class:`~generator.load.Document`), so they cost a few tuple operations per page, far less than a render.
 What is *not* in a page's key is what every page shares: the generator's own code, the theme, ``site.yaml``,
-the base URL and the languages. Those form the build's global key (:func:`global_key`); when it changes,
+``zones.yaml``, the base URL and the languages. Those form the build's global key (:func:`global_key`); when it changes,
 every page is rendered again (and still only the files whose bytes changed are written).
 
 The table below follows the stock templates. A portal theme that shows more of the portal on a page than the
@@ -38,8 +38,10 @@ def value(key: Key) -> Key:
     return key() if callable(key) else key
 
 
-def global_key(fingerprint: str, theme_digest: bytes, site: Any, base_url: str, languages: Any) -> Key:
-    return (fingerprint, theme_digest, repr(site), base_url, tuple(languages))
+def global_key(
+    fingerprint: str, theme_digest: bytes, site: Any, base_url: str, languages: Any, zones: Any = None
+) -> Key:
+    return (fingerprint, theme_digest, repr(site), base_url, tuple(languages), repr(zones))
 
 
 def dataset_card(index: Any, dataset: Dataset) -> Key:

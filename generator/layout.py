@@ -16,6 +16,7 @@ IMAGE_EXT = r"(?:png|jpe?g|webp)"  # no SVG: served from the portal's origin, an
 # kind, pattern, schema name (None: not YAML), generated (written by bots rather than people)
 _TABLE: list[tuple[str, str, str | None, bool]] = [
     ("site", r"site\.yaml", "site", False),
+    ("zones", r"zones\.yaml", "zones", False),
     ("readme", r"README\.md", None, False),
     ("user", r"users/(?P<user>[^/]+)\.yaml", "user", False),
     ("avatar", rf"users/(?P<user>[^/]+)/avatar\.{IMAGE_EXT}", None, False),

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import http
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -167,6 +168,34 @@ async def _check_once(client: httpx.AsyncClient, url: str) -> Outcome:
         return Outcome(None, error=f"more than {MAX_REDIRECTS} redirects")
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return Outcome(None, error=f"{type(exc).__name__}: {_reason(exc)}")
+
+
+# what a failed check's ``error`` starts with -> the code of what readers are told (see :func:`problem`)
+_PROBLEMS = (
+    ("timeout", "timeout"),
+    ("cannot connect", "unreachable"),
+    (f"more than {MAX_REDIRECTS} redirects", "redirects"),
+    ("unsupported URL", "unsupported"),
+)
+
+
+def problem(status: int | None, error: str) -> tuple[str, str]:
+    """What went wrong with a check, for readers: ``(code, text)``, never an exception's text.
+
+    An HTTP answer is ``("http", "404 Not Found")`` (the status and its standard reason phrase, the same in
+    every language); no answer is one of the codes ``timeout``, ``unreachable``, ``redirects``,
+    ``unsupported`` or ``failed`` (anything else: a protocol error, a reset connection), whose phrase the
+    theme translates. The detail stays in ``checks.csv`` for maintainers.
+    """
+    if status is not None:
+        try:
+            return "http", f"{status} {http.HTTPStatus(status).phrase}"
+        except ValueError:
+            return "http", str(status)
+    for prefix, code in _PROBLEMS:
+        if error.startswith(prefix):
+            return code, ""
+    return "failed", ""
 
 
 def _reason(exc: Exception) -> str:

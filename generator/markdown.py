@@ -5,21 +5,26 @@ one nh3 allow-list. What survives: text formatting, headings, lists, tables, cod
 links with http(s)/mailto URLs (relative links too). What never survives: ``<script>``, ``<style>``,
 ``<iframe>``, ``<svg>``, ``<object>``, forms, every ``on*`` event handler, ``style`` attributes, and
 ``javascript:``, ``data:`` or ``vbscript:`` URLs (whatever their case or entity encoding). Links to other
-sites get ``rel="nofollow ugc noopener"``; headings are shifted down (``#`` becomes ``<h3>``) so content
-never breaks the page's heading outline.
+sites get ``rel="nofollow ugc noopener"``.
+
+Headings are fitted under the section they appear in (:func:`fit_headings`): a description whose first
+heading is ``####``, shown under an ``<h2>``, starts at ``<h3>``, and never skips a level on the way down,
+so that whatever Markdown a contributor writes the page keeps a coherent outline (RGAA 9.1, and the Nu
+HTML Checker's "heading follows heading, skipping levels").
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em", "h3", "h4", "h5",
-    "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "summary", "sup", "table",
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "summary", "sup", "table",
     "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ATTRIBUTES = {
@@ -32,21 +37,43 @@ ATTRIBUTES = {
     "code": {"class"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
-_SHIFT = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6"}
+# nh3's output writes a heading's tags exactly so (it keeps no attribute on them); code is escaped in it
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
 
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
 )
 
 
-def _shift_headings(self, tokens, idx, options, env):  # markdown-it renderer rule signature
-    token = tokens[idx]
-    token.tag = _SHIFT.get(token.tag, token.tag)
-    return self.renderToken(tokens, idx, options, env)
+def outline(levels: list[int], section: int) -> list[int]:
+    """The levels that headings ``levels`` (in document order) take under a heading of level ``section``.
+
+    The top heading becomes ``section + 1`` and the others keep their distance to it, except that none is
+    more than one level below the heading before it (``#`` then ``###`` becomes h3 then h4 under an h2) nor
+    above ``section + 1``; ``h6`` is the floor HTML has.
+    """
+    if not levels:
+        return []
+    top, previous, fitted = min(levels), section, []
+    for level in levels:
+        wanted = section + 1 + level - top
+        previous = min(6, max(section + 1, min(wanted, previous + 1)))
+        fitted.append(previous)
+    return fitted
 
 
-_md.add_render_rule("heading_open", _shift_headings)
-_md.add_render_rule("heading_close", _shift_headings)
+def fit_headings(html_text: str, section: int) -> str:
+    """Sanitized ``html_text`` with its headings moved under a heading of level ``section`` (see :func:`outline`)."""
+    tags = list(_HEADING_TAG.finditer(html_text))
+    levels = iter(outline([int(tag[2]) for tag in tags if not tag[1]], section))
+    parts, start, current = [], 0, 0
+    for tag in tags:
+        if not tag[1]:
+            current = next(levels)
+        parts += [html_text[start : tag.start()], f"<{tag[1]}h{current}>"]
+        start = tag.end()
+    parts.append(html_text[start:])
+    return "".join(parts)
 
 
 def sanitize(html: str) -> str:
@@ -65,12 +92,22 @@ def sanitize(html: str) -> str:
 # listings, every translation), and parsing is the build's most expensive step. The build fills it for the
 # whole portal before forking its workers (:func:`prerender` / :func:`remember`), so no worker parses a text
 # another one already parsed. Unbounded on purpose: at 50,000 datasets it holds ~300 MB.
+# The cache keeps the headings as written; fitting them under a section is a cheap pass done per call.
 _HTML: dict[str, Markup] = {}
 _WORDS: dict[str, str] = {}
 
 
-def render(text: str | None) -> Markup:
-    """Safe HTML for a Markdown ``text``, ready to insert in a template."""
+def render(text: str | None, section: int = 2) -> Markup:
+    """Safe HTML for a Markdown ``text``, shown under a heading of level ``section``, ready for a template.
+
+    Templates say the level (``{{ text | markdown(2) }}``); the default serves a portal's own templates
+    written before the level existed, where a text sits under an ``<h2>`` as the stock ones mostly do.
+    """
+    found = _sanitized(text)
+    return Markup(fit_headings(found, section)) if "<h" in found else found
+
+
+def _sanitized(text: str | None) -> Markup:
     if not text:
         return Markup("")
     found = _HTML.get(text)
@@ -85,7 +122,7 @@ def words(text: str | None) -> str:
         return ""
     found = _WORDS.get(text)
     if found is None:
-        found = _WORDS[text] = html.unescape(" ".join(nh3.clean(str(render(text)), tags=set()).split()))
+        found = _WORDS[text] = html.unescape(" ".join(nh3.clean(str(_sanitized(text)), tags=set()).split()))
     return found
 
 
@@ -97,7 +134,7 @@ def plain(text: str | None, limit: int = 200) -> str:
 
 def prerender(texts: list[str]) -> list[tuple[str, str]]:
     """``(html, words)`` of each text: the work a build hands to its pool before rendering pages."""
-    return [(str(render(text)), words(text)) for text in texts]
+    return [(str(_sanitized(text)), words(text)) for text in texts]
 
 
 def remember(texts: list[str], rendered: list[tuple[str, str]]) -> None:

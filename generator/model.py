@@ -259,6 +259,15 @@ class Harvester:
     vanished: str = "archive"
 
 
+@dataclass(frozen=True)
+class Zone:
+    """A spatial zone that datasets name in ``spatial.zones`` (``content/zones.yaml``)."""
+
+    code: str
+    name: str
+    geometry: dict[str, Any] | None = None
+
+
 @dataclass
 class Portal:
     """Everything the content holds, by kind and name. Private datasets are kept: publishers decide."""
@@ -271,6 +280,12 @@ class Portal:
     discussions: dict[str, Discussion] = field(default_factory=dict)
     requests: list[MembershipRequest] = field(default_factory=list)
     harvesters: list[Harvester] = field(default_factory=list)
+    zones: dict[str, Zone] = field(default_factory=dict)  # by code
+
+    def zone_name(self, code: str) -> str:
+        """The name of a zone for readers; a code absent from ``zones.yaml`` stays a code."""
+        zone = self.zones.get(code)
+        return code if zone is None else zone.name
 
     @classmethod
     def from_entries(cls, entries: Iterable[Entry], memo: dict[str, tuple[bytes, Any]] | None = None) -> Portal:
@@ -310,6 +325,7 @@ _MAKERS: dict[str, Any] = {
     "discussion": lambda loc, data: Discussion.from_data(loc.slug, loc.owner, loc.path, data),
     "request": lambda loc, data: MembershipRequest(organization=loc.org, **data),
     "harvester": lambda loc, data: Harvester(organization=loc.org, name=loc.slug, **data),
+    "zones": lambda loc, data: {z["code"]: Zone(**z) for z in data["zones"]},
 }
 _ADD: dict[str, Any] = {
     "user": lambda portal, loc, item: portal.users.__setitem__(loc.user, item),
@@ -319,4 +335,5 @@ _ADD: dict[str, Any] = {
     "discussion": lambda portal, loc, item: portal.discussions.__setitem__(loc.slug, item),
     "request": lambda portal, loc, item: portal.requests.append(item),
     "harvester": lambda portal, loc, item: portal.harvesters.append(item),
+    "zones": lambda portal, loc, item: portal.zones.update(item),
 }

@@ -4,6 +4,10 @@ Live reload without a websocket: every HTML response gets a small script appende
 ``/__portal_reload`` (a counter of builds) once a second and reloads the page when it changes. The script is
 only added by this server, never written to the built site. A failed rebuild (invalid content, broken
 template) keeps serving the previous site and reports the problems through ``log``.
+
+The preview is built into a folder of its own, :func:`preview_dir` (in the build cache), never into the
+output of ``portal build``: its pages, sitemap, canonical links and catalogues point at 127.0.0.1, and the
+published site must never get them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from . import report
 from .build import Builder, default_theme, describe
+from .cache import cache_dir
 from .errors import ContentError, PortalError
 from .i18n import LOCALE_DIR
 
@@ -88,9 +93,20 @@ def _handler(output: Path, state: _State) -> type[http.server.SimpleHTTPRequestH
     return Handler
 
 
-def serve(content_dir: Path, output: Path, port: int = 8000, log: Callable[[str], None] = lambda _: None) -> None:
-    """Serve until interrupted. The site is built for ``http://127.0.0.1:<port>/`` so every link works."""
-    content_dir, output = Path(content_dir), Path(output)
+def preview_dir(content_dir: Path) -> Path:
+    """Where ``portal serve`` builds: ``.portal-cache/serve/`` beside the content folder."""
+    return cache_dir(content_dir) / "serve"
+
+
+def serve(
+    content_dir: Path, output: Path | None = None, port: int = 8000, log: Callable[[str], None] = lambda _: None
+) -> None:
+    """Serve until interrupted. The site is built for ``http://127.0.0.1:<port>/`` so every link works.
+
+    ``output`` is for benchmarks and tests; ``portal serve`` always builds into :func:`preview_dir`.
+    """
+    content_dir = Path(content_dir)
+    output = preview_dir(content_dir) if output is None else Path(output)
     state = _State()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _handler(output.absolute(), state))
     base_url = f"http://127.0.0.1:{server.server_address[1]}/"

@@ -42,3 +42,17 @@ def overlay(content: Path, case: Path) -> None:
             target = content / source.relative_to(case / "content")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Browser tests skipped for want of a browser are counted apart in pytest's last line, with the reason:
+    ``380 passed, 15 skipped without a browser: /usr/bin/chromium is missing (apt-get install chromium)``."""
+    from e2e.harness import missing_browser
+
+    reason = missing_browser()
+    skipped = terminalreporter.stats.get("skipped", [])
+    browser = [report for report in skipped if "browser" in report.keywords]
+    if reason is None or not browser:
+        return
+    terminalreporter.stats["skipped"] = [report for report in skipped if "browser" not in report.keywords]
+    terminalreporter.stats[f"skipped without a browser: {reason}"] = browser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -68,3 +69,56 @@ def broken_links(site: Path, base_url: str) -> list[str]:
 
 def files_of(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# What a link check of the example portal could find, as ``links check`` writes it: the raw ``error`` texts
+# (httpx's) stay in checks.csv for maintainers; pages must show none of them.
+RAW_LINK_ERRORS = (
+    "cannot connect: [Errno -2] Name or service not known",
+    "timeout",
+    "RemoteProtocolError: Server disconnected without sending a response.",
+)
+
+
+def add_activity(content: Path, org: str = "ligeo-mobilites") -> None:
+    """Give a portal six months of audience (an access log, ingested for real) and a link check of ``org``'s
+    resources with every kind of outcome, so that dashboards show figures, charts and broken links."""
+    from generator import linkcheck, metrics
+    from generator.build import load_portal
+
+    portal, _ = load_portal(content)
+    datasets = sorted((d for d in portal.datasets.values() if not d.private), key=lambda d: d.slug)
+    lines = []
+    for month in range(6):
+        day = (
+            dt.datetime(2024, 9 + month, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+            if month < 4
+            else dt.datetime(2025, month - 3, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+        )
+        for rank, dataset in enumerate(datasets):
+            for visit in range((rank * 7 + month * 5) % 23 + (month + 1) * 2):
+                stamp = (day + dt.timedelta(minutes=visit)).strftime("%d/%b/%Y:%H:%M:%S %z")
+                client = f"10.{month}.{rank}.{visit}"
+                lines.append(
+                    f'{client} - - [{stamp}] "GET /datasets/{dataset.slug}/ HTTP/1.1" 200 5120 "-" "Mozilla/5.0"'
+                )
+                if visit % 3 == 0 and dataset.resources:
+                    rid = dataset.resources[0].id
+                    lines.append(f'{client} - - [{stamp}] "GET /datasets/r/{rid}/ HTTP/1.1" 200 512 "-" "Mozilla/5.0"')
+    log = content.parent / "access.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    metrics.ingest(content, [log])
+    resources = sorted((r.id, r.url) for d in datasets if d.owner == ("organization", org) for r in d.resources)
+    outcomes = [
+        (200, ""),
+        (404, ""),
+        (None, RAW_LINK_ERRORS[0]),
+        (None, RAW_LINK_ERRORS[1]),
+        (500, ""),
+        (None, RAW_LINK_ERRORS[2]),
+    ]
+    checks = [
+        linkcheck.Check(rid, url, status, url if status else "", "", "", None, "2025-02-20T08:00:00Z", error)
+        for (rid, url), (status, error) in zip(resources, outcomes + [(200, "")] * len(resources), strict=False)
+    ]
+    linkcheck.write(content / linkcheck.CHECKS_FILE, checks)

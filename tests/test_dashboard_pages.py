@@ -214,3 +214,25 @@ def test_month_range_and_axis() -> None:
     assert dashboard.month_range(["2025-11", "2026-02"]) == ["2025-11", "2025-12", "2026-01", "2026-02"]
     assert dashboard.month_range([]) == []
     assert [dashboard._nice_max(v) for v in (0, 1, 3, 7, 11, 4000)] == [1, 1, 5, 10, 20, 5000]
+
+
+def test_pending_requests_show_the_role_asked_for(content: Path, tmp_path: Path) -> None:
+    request = content / f"{ORG}/requests/robot.yaml"
+    out = tmp_path / "site"
+    build(content, out)
+    assert "Robot du portail Éditeur·rice" in _requests_text(out / ORG / "dashboard/index.html")  # editor when not said
+    request.write_text(request.read_text(encoding="utf-8") + "role: admin\n", encoding="utf-8")
+    build(content, out)
+    assert "Robot du portail Administrateur·rice" in _requests_text(out / ORG / "dashboard/index.html")
+    assert "Role asked for" in _requests_text(out / "en" / ORG / "dashboard/index.html")
+    assert "Robot du portail Administrator" in _requests_text(out / "en" / ORG / "dashboard/index.html")
+
+
+def _requests_text(page: Path) -> str:
+    raw = page.read_text(encoding="utf-8")
+    table = raw[raw.index('<table class="requests">') :]
+    return text_of_html(table[: table.index("</table>")])
+
+
+def text_of_html(raw: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())

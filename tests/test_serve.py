@@ -50,12 +50,18 @@ class Served:
             return response.read().decode("utf-8")
 
 
+PORTAL = [sys.executable, "-c", "from generator.cli import main; main()"]
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Served, Path]]:
+    """``portal serve`` on a copy of the example portal that ``portal build`` published into ``repo/_site``."""
     content = tmp_path / "repo" / "content"
     shutil.copytree(EXAMPLE, content)
-    command = [sys.executable, "-c", "from generator.cli import main; main()", "serve"]
-    command += ["--content", str(content), "--output", str(tmp_path / "site"), "--port", "0"]
+    subprocess.run(
+        [*PORTAL, "build", "--content", str(content), "--output", str(tmp_path / "repo" / "_site")], check=True
+    )
+    command = [*PORTAL, "serve", "--content", str(content), "--port", "0"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     server = None
     try:
@@ -96,3 +102,12 @@ def test_an_invalid_edit_keeps_the_last_good_site(served: tuple[Served, Path]) -
     path.write_text(original.replace("title: Arbres", "title: Platanes", 1), encoding="utf-8")
     server.wait_for("rebuilt", timeout=30)
     assert "<title>Platanes" in server.get("datasets/arbres-alignement/")
+
+
+def test_the_preview_never_touches_the_published_site(served: tuple[Served, Path]) -> None:
+    server, content = served
+    published, preview = content.parent / "_site", content.parent / ".portal-cache" / "serve"
+    assert server.url in (preview / "sitemap.xml").read_text(encoding="utf-8")
+    for name in ("sitemap.xml", "catalog.ttl", "index.html"):
+        text = (published / name).read_text(encoding="utf-8")
+        assert "127.0.0.1" not in text and "https://data.example.fr/" in text, name

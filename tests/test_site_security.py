@@ -9,7 +9,7 @@ import pytest
 from site_helpers import Tags, tags_of
 
 from generator.build import build
-from generator.markdown import render
+from generator.markdown import outline, render
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -56,7 +56,7 @@ def assert_harmless(site: Path) -> None:
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_markdown_payload_is_neutralized(payload: str) -> None:
     parser = Tags()
-    parser.feed(str(render(payload)))
+    parser.feed(str(render(payload, 2)))
     for tag, attrs in parser.tags:
         assert tag not in FORBIDDEN_TAGS, (payload, tag)
         assert not any(name.startswith("on") for name in attrs), (payload, attrs)
@@ -65,11 +65,31 @@ def test_markdown_payload_is_neutralized(payload: str) -> None:
 
 
 def test_external_links_get_rel() -> None:
-    assert 'rel="nofollow ugc noopener"' in str(render("[a](https://example.org/)"))
+    assert 'rel="nofollow ugc noopener"' in str(render("[a](https://example.org/)", 2))
 
 
 def test_markdown_headings_are_shifted_under_the_page_outline() -> None:
-    assert str(render("# Titre")).startswith("<h3>")
+    assert str(render("# Titre", 2)).startswith("<h3>")
+    assert str(render("#### Titre\n\n##### Sous-titre", 2)) == "<h3>Titre</h3>\n<h4>Sous-titre</h4>\n"
+    assert str(render("## A\n\n<h1>raw</h1>", 1)) == "<h2>A</h2>\n<h2>raw</h2>"
+    assert str(render("###### deep", 1)).startswith("<h2>")
+    assert "<h" not in str(render("`<h1>` in code\n\n    <h2>indented</h2>", 2)).replace("&lt;h", "")
+
+
+@pytest.mark.parametrize(
+    ("levels", "section", "fitted"),
+    [
+        ([4], 1, [2]),  # the case: #### right under the page's h1
+        ([4, 5, 4], 2, [3, 4, 3]),
+        ([1, 3, 2], 2, [3, 4, 4]),  # no skip from h3 to h5
+        ([3, 1], 2, [3, 3]),  # nothing above the section's child level
+        ([1, 2, 3, 4, 5, 6], 3, [4, 5, 6, 6, 6, 6]),  # capped at h6
+        ([2], 6, [6]),
+        ([], 2, []),
+    ],
+)
+def test_outline_of_markdown_headings(levels: list[int], section: int, fitted: list[int]) -> None:
+    assert outline(levels, section) == fitted
 
 
 def test_payloads_in_every_field_are_harmless(portal: Path, tmp_path: Path) -> None:

@@ -72,16 +72,15 @@ def build(
 
 @main.command()
 @CONTENT_OPTION
-@OUTPUT_OPTION
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1.")
-def serve(content_dir: Path, output: Path, port: int) -> None:
-    """Build, serve on 127.0.0.1, rebuild on change and reload the page."""
+def serve(content_dir: Path, port: int) -> None:
+    """Build into .portal-cache/serve/ (never build's output), serve on 127.0.0.1, rebuild on change."""
     from ..serve import serve as run_serve
 
     def log(message: str) -> None:
         click.echo(message, err=True)
 
     try:
-        run_serve(content_dir, output, port=port, log=log)
+        run_serve(content_dir, port=port, log=log)
     except PortalError as exc:
         fail(exc)

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from site_helpers import add_activity
 
 from generator.build import build
 
-from .harness import CHROMIUM, CHROMIUM_ARGS, PROJECT, missing_tools, serve
+from .harness import CHROMIUM, CHROMIUM_ARGS, PROJECT, missing_browser, serve
 
 __all__ = ["browser", "built_site", "page", "site_url"]
 
 
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example portal (``content/``), built once per module."""
-    out = tmp_path_factory.mktemp("browser") / "site"
-    build(PROJECT / "content", out, base_url="http://127.0.0.1/")
+    """The example portal (``content/``) with six months of audience and a link check, built once per module."""
+    root = tmp_path_factory.mktemp("browser")
+    shutil.copytree(PROJECT / "content", root / "content")
+    add_activity(root / "content")
+    out = root / "site"
+    build(root / "content", out, base_url="http://127.0.0.1/")
     return out
 
 
@@ -30,7 +35,7 @@ def site_url(built_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    reason = missing_tools()
+    reason = missing_browser()
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
