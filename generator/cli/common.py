@@ -19,12 +19,29 @@ CONTENT_OPTION = click.option(
     show_default=True,
     help="The content folder.",
 )
+
+
+class AliasedOption(click.Option):
+    """An option whose older spellings still work but only the first shows in --help."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        opts, self.opts = self.opts, self.opts[:1]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = opts
+
+
+# the commands that work in a git repository take the content location under the same name as the others
+# (--content); --repo, its former name, still works
 REPO_OPTION = click.option(
+    "--content",
     "--repo",
+    "repo",
+    cls=AliasedOption,
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("."),
-    show_default=True,
-    help="A folder inside the content repository.",
+    help="The content folder, or any folder of its git repository (default: the current folder).",
 )
 FORMAT_OPTION = click.option(
     "--format",
