@@ -425,6 +425,8 @@ class Workspace:
 
     def find(self, folder: str, slug: str) -> str | None:
         """The content path of the dataset, reuse or discussion ``slug`` (``folder`` = datasets|reuses|...)."""
+        if not _is_slug(slug):
+            return None
         for pattern in (f"organizations/*/{folder}/{slug}.yaml", f"users/*/{folder}/{slug}.yaml"):
             for file in sorted(self.content.glob(pattern)):
                 return file.relative_to(self.content).as_posix()
@@ -450,12 +452,18 @@ def judge(ws: Workspace, changes: Iterable[Change]) -> list[Decision]:
     return judge_changes(ws.actor, ws, after)
 
 
-def check_content(ws: Workspace, changes: list[Change]) -> list[Problem]:
-    """The problems the content would have after the changes and does not have now."""
+def check_content(ws: Workspace, changes: list[Change], moved: dict[str, str] | None = None) -> list[Problem]:
+    """The problems the content would have after the changes and does not have now (a moved file's problems
+    are those it had at its old path)."""
     after = _validate_overlay(ws, changes)
     if not after:
         return []
-    before = {(p.file, p.code, p.message) for p in validate(ws.content).problems}
+    renamed = {f"/{old}": f"/{new}" for old, new in (moved or {}).items()}
+    before = set()
+    for p in validate(ws.content).problems:
+        old = next((o for o in renamed if p.file.endswith(o)), None)
+        file = p.file[: -len(old)] + renamed[old] if old else p.file
+        before.add((file, p.code, p.message))
     return [p for p in after if (p.file, p.code, p.message) not in before]
 
 
@@ -521,13 +529,20 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def apply(ws: Workspace, changes: list[Change], message: str, summary: list[str], commit: bool = False) -> Result:
+def apply(
+    ws: Workspace,
+    changes: list[Change],
+    message: str,
+    summary: list[str],
+    commit: bool = False,
+    moved: dict[str, str] | None = None,
+) -> Result:
     """Judge, validate, then write the changes (and commit them when asked); see the module docstring."""
     decisions = judge(ws, changes)
     denied = [d for d in decisions if not d.allowed]
     if denied:
         raise Denied(ws.actor.describe(), denied, [command_hint(ws, d) for d in denied])
-    problems = check_content(ws, changes)
+    problems = check_content(ws, changes, moved)
     if problems:
         raise ContentError(problems)
     for change in changes:
@@ -574,7 +589,16 @@ def slugify(value: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split())[:80].strip("-")
 
 
+MAX_SLUG = 100  # a file name, with room for the folder: the system's limit is 255 bytes
+
+
+def _is_slug(value: str) -> bool:
+    return bool(SLUG_RE.match(value or "")) and len(value) <= MAX_SLUG
+
+
 def _slug(value: str, what: str) -> str:
+    if SLUG_RE.match(value or "") and not _is_slug(value):
+        raise UsageError(f"the {what} {value[:20]}... is too long: at most {MAX_SLUG} characters")
     if not SLUG_RE.match(value or ""):
         suggestion = slugify(value or "")
         maybe = f" (did you mean {suggestion}?)" if suggestion else ""
@@ -1125,7 +1149,9 @@ def _set_fields(file: YamlFile, fields: dict[str, Any]) -> list[str]:
         elif file.data.get(key) == value:
             continue
         else:
-            file.data[key] = _value(value)
+            old, file.data[key] = file.data.get(key), _value(value)
+            if isinstance(old, CommentedSeq) and isinstance(file.data[key], CommentedSeq) and old.fa.flow_style():
+                file.data[key].fa.set_flow_style()  # [a, b] stays on one line
         changed.append(key)
     return changed
 
@@ -1216,7 +1242,8 @@ def move_item(
         f"moved the {kind} {slug} to {where}"
         + (f" with {len(changes) // 2 - 1} discussion(s)" if len(changes) > 2 else "")
     ]
-    return apply(ws, changes, f"Move the {kind} {slug} to {where}", summary, commit)
+    moved = {old.path: new.path for old, new in zip(changes[::2], changes[1::2], strict=True)}
+    return apply(ws, changes, f"Move the {kind} {slug} to {where}", summary, commit, moved)
 
 
 def _kind_name(path: str) -> tuple[str, str]:

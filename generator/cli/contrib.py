@@ -118,6 +118,11 @@ def _print(found: Any, fmt: str) -> None:
     elif isinstance(found, edit.Item):
         click.echo(f"# content/{found.path}")
         click.echo(found.text, nl=not found.text.endswith("\n"))
+    elif isinstance(found, dict):
+        for key, value in found.items():
+            click.echo(
+                f"{key}: {json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, (dict, list)) else value}"
+            )
     elif not found:
         click.echo("none")
     else:
