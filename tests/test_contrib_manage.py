@@ -8,9 +8,15 @@ import json
 import pytest
 from conftest import MINIMAL
 from gitrepo import EMAILS, ORG, GitRepo, git, rules_of
-from test_contrib_roles import act, assert_good, clean, head, read, repo  # noqa: F401  (repo: the fixture)
+from test_contrib_roles import act, assert_good, clean, contrib_repo, head, read
 
 from generator.cli import main
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch) -> GitRepo:
+    return contrib_repo(tmp_path, monkeypatch)
+
 
 DATASET = f"{ORG}/datasets/arrets-de-bus.yaml"
 DISCUSSION = f"{ORG}/discussions/arret-manquant.yaml"
@@ -230,7 +236,8 @@ def test_hand_made_moves_that_check_roles_rejects(runner, repo: GitRepo) -> None
     assert "discussion-history" in rules_of(repo.check(after_org, forged))
     git(repo.root, "reset", "-q", "--hard", after_org)
     # the whole move, with someone else's message changed on the way: not a move, a forged message
-    assert act(runner, repo, "lucas", "discussion", "reply", "arret-manquant", "--message", "Et Mairie ?").exit_code == 0
+    reply = ["discussion", "reply", "arret-manquant", "--message", "Et Mairie ?"]
+    assert act(runner, repo, "lucas", *reply).exit_code == 0
     replied = head(repo)
     repo.move(DATASET, f"{OTHER}/datasets/arrets-de-bus.yaml")
     repo.move(DISCUSSION, f"{OTHER}/discussions/arret-manquant.yaml")

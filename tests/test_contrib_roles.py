@@ -23,6 +23,11 @@ NOW = "2024-06-01T12:00:00+02:00"
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch) -> GitRepo:
+    return contrib_repo(tmp_path, monkeypatch)
+
+
+def contrib_repo(tmp_path, monkeypatch) -> GitRepo:
+    """The gitrepo base with a fixed clock, no global git configuration, and its known problems noted."""
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("PORTAL_NOW", NOW)

@@ -120,9 +120,8 @@ def _print(found: Any, fmt: str) -> None:
         click.echo(found.text, nl=not found.text.endswith("\n"))
     elif isinstance(found, dict):
         for key, value in found.items():
-            click.echo(
-                f"{key}: {json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, (dict, list)) else value}"
-            )
+            nested = isinstance(value, (dict, list))
+            click.echo(f"{key}: {json.dumps(value, ensure_ascii=False, default=str) if nested else value}")
     elif not found:
         click.echo("none")
     else:
