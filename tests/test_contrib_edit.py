@@ -268,7 +268,8 @@ def test_every_contributor_command_is_documented() -> None:
     import click
 
     doc = (PROJECT / "docs" / "contributing.md").read_text()
-    names = ["init", "user", "org", "member", "request", "dataset", "resource", "reuse", "discussion", "whoami"]
+    names = ["init", "user", "org", "member", "request", "dataset", "resource", "reuse", "discussion", "harvester"]
+    names.append("whoami")
     for name in names:
         command = main.commands[name]
         subs = command.commands if isinstance(command, click.Group) else {"": command}
