@@ -331,3 +331,41 @@ def test_every_command_has_help_with_an_example_and_survives_hostile_arguments(r
                 or isinstance(result.exception, SystemExit)
             ), (path, value, result.output, result.exception)
     assert clean(repo)
+
+
+def _other_arguments(path: tuple[str, ...], value: str, repo: GitRepo) -> list[list[str]]:
+    """Hostile arguments for the commands that are not contributor commands; never a content folder that exists
+    where a command would go on the network (links check, harvest) or serve forever (serve: not run)."""
+    nowhere = str(repo.root / "nothing") + "/" + value
+    content = str(repo.root / "content")
+    return {
+        ("validate",): [["--content", nowhere], ["--content", content, "--format", value]],
+        ("build",): [
+            ["--content", nowhere, "--output", str(repo.root / "_site")],
+            ["--content", content, "--jobs", value],
+        ],
+        ("harvest",): [[value, "--content", nowhere]],
+        ("metrics", "ingest"): [["--content", nowhere, value], ["--content", content, "--window", value, "x"]],
+        ("links", "check"): [["--content", nowhere], ["--content", nowhere, "--timeout", value]],
+        ("check-roles",): [["--base", value, "--content", str(repo.root)], ["--base", "HEAD", "--head", value]],
+        ("can",): [[value, "edit", value, "--content", content], ["paul", value, value, "--content", content]],
+    }[path]
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _commands() if p[0] not in CONTRIB and p != ("serve",)], ids=" ".join)
+def test_other_commands_have_an_example_and_survive_hostile_arguments(runner, repo: GitRepo, path) -> None:
+    help_text = runner.invoke(main, [*path, "--help"]).output
+    assert "Example:" in help_text and f"portal {' '.join(path)}" in help_text, help_text
+    for value in [v for v in HOSTILE if "\0" not in v] + ["HEAD~9999", "main..HEAD", "\n", "-1"]:
+        # (a process's arguments cannot hold a NUL byte: only the contributor commands, run in-process, get one)
+        for args in _other_arguments(path, value, repo):
+            result = runner.invoke(main, [*path, *args])
+            assert result.exit_code in (1, 2), (path, args, result.output)
+            assert result.exception is None or isinstance(result.exception, SystemExit), (path, args, result.exception)
+            assert "Traceback" not in result.output
+
+
+def test_serve_has_an_example() -> None:
+    from click.testing import CliRunner
+
+    assert "portal serve --port" in CliRunner().invoke(main, ["serve", "--help"]).output

@@ -11,9 +11,21 @@ import click
 from .. import report
 from ..errors import PortalError
 
+
+def usable_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """A path the system can look up: a name too long for it, or a loop of symbolic links, is a usage error
+    (exit 2) here rather than a traceback in whatever reads it later."""
+    try:
+        value.exists()
+    except OSError as exc:
+        raise click.BadParameter(f"{str(value)[:80]}...: {exc.strerror}") from exc
+    return value
+
+
 CONTENT_OPTION = click.option(
     "--content",
     "content_dir",
+    callback=usable_path,
     type=click.Path(path_type=Path),
     default=Path("content"),
     show_default=True,
@@ -39,6 +51,7 @@ REPO_OPTION = click.option(
     "--repo",
     "repo",
     cls=AliasedOption,
+    callback=usable_path,
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("."),
     help="The content folder, or any folder of its git repository (default: the current folder).",

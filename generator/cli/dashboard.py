@@ -28,7 +28,12 @@ def metrics_group() -> None:
 )
 @click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def ingest(content_dir: Path, window: int, logs: tuple[Path, ...]) -> None:
-    """Count page views and downloads of LOGS (combined format, plain or .gz) into metrics/<YYYY-MM>.csv."""
+    """Count page views and downloads of LOGS (combined format, plain or .gz) into metrics/<YYYY-MM>.csv.
+
+    \b
+    Example:
+      portal metrics ingest /var/log/nginx/access.log.1 /var/log/nginx/access.log.2.gz
+    """
     try:
         result = metrics.ingest(content_dir, logs, window=window)
     except PortalError as exc:
@@ -61,7 +66,12 @@ def links_group() -> None:
     "--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True, help="First retry's delay (doubles)."
 )
 def check(content_dir: Path, timeout: float, per_host: int, concurrency: int, retries: int, backoff: float) -> None:
-    """Check every public resource URL and write links/checks.csv."""
+    """Check every public resource URL and write links/checks.csv.
+
+    \b
+    Example:
+      portal links check --timeout 5 --per-host 2
+    """
     try:
         checks = linkcheck.check(
             content_dir, timeout=timeout, per_host=per_host, concurrency=concurrency, retries=retries, backoff=backoff

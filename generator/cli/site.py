@@ -12,11 +12,12 @@ from ..build import build as run_build
 from ..build import describe
 from ..errors import ContentError, PortalError
 from . import main
-from .common import CONTENT_OPTION, fail
+from .common import CONTENT_OPTION, fail, usable_path
 
 OUTPUT_OPTION = click.option(
     "--output",
     "output",
+    callback=usable_path,
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("_site"),
     show_default=True,
@@ -44,7 +45,12 @@ def _report_content(exc: ContentError) -> None:
 @JOBS_OPTION
 @click.option("--full", is_flag=True, help="Render every page again, ignoring the build cache (.portal-cache/).")
 def build(content_dir: Path, output: Path, base_url: str | None, jobs: int | None, full: bool) -> None:
-    """Validate the content and render the static site (again only what changed, when it can)."""
+    """Validate the content and render the static site (again only what changed, when it can).
+
+    \b
+    Example:
+      portal build --base-url https://data.example.org/
+    """
     try:
         result = run_build(content_dir, output, base_url=base_url, jobs=jobs, full=full)
     except ContentError as exc:
@@ -59,7 +65,12 @@ def build(content_dir: Path, output: Path, base_url: str | None, jobs: int | Non
 @OUTPUT_OPTION
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1.")
 def serve(content_dir: Path, output: Path, port: int) -> None:
-    """Build, serve on 127.0.0.1, rebuild on change and reload the page."""
+    """Build, serve on 127.0.0.1, rebuild on change and reload the page.
+
+    \b
+    Example:
+      portal serve --port 8080
+    """
     from ..serve import serve as run_serve
 
     def log(message: str) -> None:
