@@ -776,20 +776,21 @@ def request_create(ws: Workspace, org: str, comment: str, role: str | None = Non
     return apply(ws, [change], f"Ask to join {org}", [f"asked to join {org}"], commit)
 
 
-def _pending(ws: Workspace, org: str, user: str) -> YamlFile:
+def _request_in(ws: Workspace, org: str, user: str, status: str = "pending") -> YamlFile:
+    """USER's request to join ORG, which must be ``status``."""
     _need_org(ws, org)
     path = _request_path(org, user)
     if not ws.exists(path):
-        raise EditError(f"no request from {user} to join {org} (content/{path})")
+        raise EditError(f"no request from {user} to join {org} (portal request list {org})")
     file = ws.load(path)
-    if file.data.get("status") != "pending":
-        raise EditError(f"{user}'s request to join {org} is already {file.data.get('status')}")
+    if file.data.get("status") != status:
+        raise EditError(f"{user}'s request to join {org} is {file.data.get('status')}, not {status}")
     return file
 
 
 def request_accept(ws: Workspace, org: str, user: str, role: str | None = None, commit: bool = False) -> Result:
     me = ws.me
-    request = _pending(ws, org, user)
+    request = _request_in(ws, org, user)
     role = role or request.data.get("role") or "editor"
     if request.data.get("role") is not None or role != "editor":
         request.data["role"] = role
@@ -810,7 +811,7 @@ def request_refuse(ws: Workspace, org: str, user: str, comment: str, commit: boo
     me = ws.me
     if not comment.strip():
         raise UsageError("a refusal needs a comment (--comment) telling the person why")
-    request = _pending(ws, org, user)
+    request = _request_in(ws, org, user)
     request.data["status"] = "refused"
     request.data["handled_by"] = me
     request.data["handled"] = ws.stamp
@@ -820,7 +821,7 @@ def request_refuse(ws: Workspace, org: str, user: str, comment: str, commit: boo
 
 def request_withdraw(ws: Workspace, org: str, commit: bool = False) -> Result:
     me = ws.me
-    _pending(ws, org, me)
+    _request_in(ws, org, me)
     change = Change(_request_path(org, me), None)
     return apply(ws, [change], f"Withdraw my request to join {org}", [f"withdrew the request to join {org}"], commit)
 
@@ -1335,13 +1336,7 @@ def harvester_create(
 def request_reopen(ws: Workspace, org: str, user: str, commit: bool = False) -> Result:
     """Put a refused request back to pending (admins), so its author may edit and an admin accept it."""
     ws.me  # noqa: B018
-    _need_org(ws, org)
-    path = _request_path(org, user)
-    if not ws.exists(path):
-        raise EditError(f"no request from {user} to join {org} (portal request list {org})")
-    file = ws.load(path)
-    if file.data.get("status") != "refused":
-        raise EditError(f"{user}'s request to join {org} is {file.data.get('status')}, not refused")
+    file = _request_in(ws, org, user, "refused")
     file.data["status"] = "pending"
     for key in ("handled_by", "handled", "refusal_comment"):
         file.data.pop(key, None)

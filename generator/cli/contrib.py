@@ -151,6 +151,42 @@ def _markdown(ws: edit.Workspace, use_editor: bool, current: Any, given: str | N
     return text.strip() + "\n" if "\n" in text.strip() else text.strip()
 
 
+def _show_and_list(
+    group: click.Group,
+    kind: str,
+    name: str,
+    owner: str | None,
+    examples: tuple[str, str],
+    commands: tuple[str, ...] = ("show", "list"),
+) -> None:
+    """The ``show NAME`` and ``list [OWNER]`` commands of a kind of content (``name``, ``owner``: metavars)."""
+    what = "organization" if kind == "organization" else kind
+    show_help = (
+        f"Show the {what} {name}: its file as written (--format json: its data).\n\n\b\nExample:\n  {examples[0]}"
+    )
+
+    @click.command("show", help=show_help)
+    @click.argument("item_name", metavar=name)
+    @reader
+    def show(ws: edit.Workspace, item_name: str) -> edit.Item:
+        return edit.show(ws, kind, item_name)
+
+    if owner is None:
+        list_help = f"List the {what}s.\n\n\b\nExample:\n  {examples[1]}"
+    else:
+        list_help = f"List the {what}s (of one {owner}).\n\n\b\nExample:\n  {examples[1]}"
+
+    @click.command("list", help=list_help)
+    @click.argument("owner_name", required=False, metavar=f"[{owner}]" if owner else "")
+    @reader
+    def listing(ws: edit.Workspace, owner_name: str | None) -> list[edit.Item]:
+        return edit.items(ws, kind, owner_name)
+
+    for command in (show, listing):
+        if command.name in commands:
+            group.add_command(command)
+
+
 # ----------------------------------------------------------------------------------------------------- init
 
 
@@ -221,16 +257,7 @@ def user_show(ws: edit.Workspace, username: str | None) -> edit.Item:
     return edit.show(ws, "user", username or ws.me)
 
 
-@user.command("list")
-@reader
-def user_list(ws: edit.Workspace) -> list[edit.Item]:
-    """List the registered users.
-
-    \b
-    Example:
-      portal user list
-    """
-    return edit.items(ws, "user")
+_show_and_list(user, "user", "USER", None, ("", "portal user list"), ("list",))
 
 
 @user.command("edit")
@@ -288,29 +315,7 @@ def org_create(ws, slug: str, name: str, description: str, acronym: str, url: st
     return edit.org_create(ws, slug, name, description, acronym, url, commit=commit)
 
 
-@org.command("show")
-@click.argument("org_slug", metavar="ORG")
-@reader
-def org_show(ws, org_slug: str) -> edit.Item:
-    """Show ORG's file: its profile and members.
-
-    \b
-    Example:
-      portal org show ville-exemple
-    """
-    return edit.show(ws, "organization", org_slug)
-
-
-@org.command("list")
-@reader
-def org_list(ws) -> list[edit.Item]:
-    """List the organizations.
-
-    \b
-    Example:
-      portal org list --format json
-    """
-    return edit.items(ws, "organization")
+_show_and_list(org, "organization", "ORG", None, ("portal org show ville-exemple", "portal org list --format json"))
 
 
 @org.command("edit")
@@ -578,30 +583,13 @@ def dataset_create(ws, args, personal, title, description, license_, frequency, 
     )
 
 
-@dataset.command("show")
-@click.argument("slug")
-@reader
-def dataset_show(ws, slug: str) -> edit.Item:
-    """Show the dataset SLUG's file.
-
-    \b
-    Example:
-      portal dataset show velos --format json
-    """
-    return edit.show(ws, "dataset", slug)
-
-
-@dataset.command("list")
-@click.argument("owner", required=False, metavar="[ORG|USER]")
-@reader
-def dataset_list(ws, owner: str | None) -> list[edit.Item]:
-    """List the datasets (of one organization or user).
-
-    \b
-    Example:
-      portal dataset list ville-exemple
-    """
-    return edit.items(ws, "dataset", owner)
+_show_and_list(
+    dataset,
+    "dataset",
+    "SLUG",
+    "ORG|USER",
+    ("portal dataset show velos --format json", "portal dataset list ville-exemple"),
+)
 
 
 @dataset.command("edit")
@@ -775,30 +763,7 @@ def reuse_create(ws, args, personal, title, url, datasets, type_, description, t
     )
 
 
-@reuse.command("show")
-@click.argument("slug")
-@reader
-def reuse_show(ws, slug: str) -> edit.Item:
-    """Show the reuse SLUG's file.
-
-    \b
-    Example:
-      portal reuse show carte-velos
-    """
-    return edit.show(ws, "reuse", slug)
-
-
-@reuse.command("list")
-@click.argument("owner", required=False, metavar="[ORG|USER]")
-@reader
-def reuse_list(ws, owner: str | None) -> list[edit.Item]:
-    """List the reuses (of one organization or user).
-
-    \b
-    Example:
-      portal reuse list --format json
-    """
-    return edit.items(ws, "reuse", owner)
+_show_and_list(reuse, "reuse", "SLUG", "ORG|USER", ("portal reuse show carte-velos", "portal reuse list --format json"))
 
 
 @reuse.command("edit")
@@ -918,6 +883,9 @@ def discussion_reopen(ws, discussion_id: str, commit: bool) -> edit.Result:
     return edit.discussion_reopen(ws, discussion_id, commit=commit)
 
 
+_show_and_list(discussion, "discussion", "ID", None, ("portal discussion show horaires-faux-20240601", ""), ("show",))
+
+
 @discussion.command("list")
 @click.argument("owner", required=False, metavar="[ORG|USER]")
 @click.option("--open", "only_open", is_flag=True, help="Only the open ones.")
@@ -931,19 +899,6 @@ def discussion_list(ws, owner: str | None, only_open: bool) -> list[edit.Item]:
     """
     found = edit.items(ws, "discussion", owner)
     return [item for item in found if not only_open or item.data.get("closed") is None]
-
-
-@discussion.command("show")
-@click.argument("discussion_id", metavar="ID")
-@reader
-def discussion_show(ws, discussion_id: str) -> edit.Item:
-    """Show the discussion ID: its subject and every message.
-
-    \b
-    Example:
-      portal discussion show horaires-faux-20240601
-    """
-    return edit.show(ws, "discussion", discussion_id)
 
 
 # ------------------------------------------------------------------------------------------------ harvester
@@ -973,30 +928,9 @@ def harvester_create(ws, name: str, backend, url, title, frequency, inactive: bo
     return edit.harvester_create(ws, org_slug, slug, backend, url, title, frequency, not inactive, commit=commit)
 
 
-@harvester.command("show")
-@click.argument("name", metavar="ORG/NAME")
-@reader
-def harvester_show(ws, name: str) -> edit.Item:
-    """Show the harvester ORG/NAME.
-
-    \b
-    Example:
-      portal harvester show ville-exemple/geo
-    """
-    return edit.show(ws, "harvester", name)
-
-
-@harvester.command("list")
-@click.argument("org_slug", required=False, metavar="[ORG]")
-@reader
-def harvester_list(ws, org_slug: str | None) -> list[edit.Item]:
-    """List the harvesters (of ORG).
-
-    \b
-    Example:
-      portal harvester list
-    """
-    return edit.items(ws, "harvester", org_slug)
+_show_and_list(
+    harvester, "harvester", "ORG/NAME", "ORG", ("portal harvester show ville-exemple/geo", "portal harvester list")
+)
 
 
 @harvester.command("edit")
