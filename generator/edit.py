@@ -547,12 +547,15 @@ def apply(
         raise ContentError(problems)
     for change in changes:
         target = ws.file(change.path)
-        if change.text is None:
-            with contextlib.suppress(FileNotFoundError):
-                target.unlink()
-            _prune(target.parent, ws.content)
-        else:
-            write_atomic(target, change.text)
+        try:
+            if change.text is None:
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
+                _prune(target.parent, ws.content)
+            else:
+                write_atomic(target, change.text)
+        except OSError as exc:  # each file is whole (atomic writes); the files before it are written
+            raise EditError(f"cannot write content/{change.path}: {exc.strerror} (see git status)") from exc
     result = Result(changes, summary, message, decisions=decisions)
     if commit:
         result.commit = commit_changes(ws, result)
@@ -1501,9 +1504,12 @@ def init(
     email's local part as a slug. The bot is the author the scheduled workflows commit as.
     """
     target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"{target} is a file")
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        if target.exists() and not target.is_dir():
+            raise UsageError(f"{target} is a file")
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the folder {str(target)[:80]}: {exc.strerror}") from exc
     taken = [dest for dest in (*INIT_FILES.values(), f"{CONTENT}/site.yaml") if (target / dest).exists()]
     if taken:
         raise EditError(f"{target} already holds {', '.join(taken)}: portal init only creates new repositories")

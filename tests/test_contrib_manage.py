@@ -319,7 +319,7 @@ def test_every_command_has_help_with_an_example_and_survives_hostile_arguments(r
     command = dict(_commands())[path]
     arguments = [p for p in command.params if p.param_type_name == "argument"]
     for value in HOSTILE:
-        if path == ("init",) and value not in ("\x00", "a/b"):
+        if path == ("init",) and value not in ("\x00", "x" * 5000):
             continue  # init creates folders: only the values that cannot create one
         args = [value] * max(len(arguments), 1)
         for who in ("paul", "nobody@example.org"):

@@ -22,7 +22,7 @@ from .. import edit
 from ..errors import ContentError, PortalError
 from ..schemas import subschema
 from . import main
-from .common import REPO_OPTION, fail
+from .common import REPO_OPTION, fail, usable_path
 
 ROLE = click.Choice(["editor", "admin"])
 
@@ -191,7 +191,7 @@ def _show_and_list(
 
 
 @main.command("init")
-@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), callback=usable_path)
 @click.option("--title", help="The portal's title.")
 @click.option("--base-url", help="Where the site is published, e.g. https://data.example.org/.")
 @click.option("--language", "languages", multiple=True, type=click.Choice(["fr", "en"]), help="fr or en; repeatable.")
