@@ -4,9 +4,11 @@ Two things are kept, both keyed by the *generator fingerprint* (a digest of the 
 stock theme and translations: a new version of portal, or a local edit to it, invalidates everything):
 
 * :class:`FileCache`: every YAML file already parsed and checked against its schema, by content-relative path,
-  with the ``stat`` facts it had (size, mtime, ctime, inode). A file whose facts are unchanged is not read
-  again. Like git's index, a file modified within :data:`RACY_SECONDS` of the cache being written is not
-  trusted (its timestamp could hide a second write in the same tick) and is parsed again.
+  with the ``stat`` facts it had (size, mtime, ctime, inode) and the digest of its bytes. A file whose facts
+  are unchanged is not read again; one whose facts changed but whose bytes did not (a fresh checkout, a
+  cache restored by CI: every file time is new) is read but not parsed again. Like git's index, a file
+  modified within :data:`RACY_SECONDS` of the cache being written is not trusted on its facts (its timestamp
+  could hide a second write in the same tick): its bytes decide.
 * The build state of one output folder (:class:`BuildState`): the key of every page and export unit written
   there. A page whose key did not change is not rendered again; see :mod:`generator.build` for the keys.
 
@@ -103,6 +105,7 @@ class FileCache:
         self.dirty: set[int] = set()
         self.saved_at = 0.0
         self.seen: set[str] = set()
+        self.by_content = 0  # files recognised by their bytes rather than their stat facts, in this run
 
     @classmethod
     def load(cls, content_dir: Path) -> FileCache:
@@ -125,14 +128,31 @@ class FileCache:
     def _shard(rel: str) -> int:
         return digest(rel.encode())[0] % SHARDS
 
-    def get(self, rel: str, key: StatKey) -> Any:
-        """The document cached for ``rel`` if the file still has the stat facts it had, else None."""
+    def get(self, rel: str, key: StatKey, abspath: Path | str | None = None) -> Any:
+        """The document cached for ``rel`` if the file is unchanged, else None.
+
+        Unchanged means the same stat facts (not racily clean), or else, given ``abspath``, the same bytes: a
+        fresh checkout or a cache restored by CI gives every file new times, and re-reading the bytes (to
+        compare their digest) costs a fraction of parsing and validating them again. A file recognised by its
+        bytes is kept with its new stat facts.
+        """
         self.seen.add(rel)
-        found = self.shards[self._shard(rel)].get(rel)
-        if found is None or found[0] != key:
+        number = self._shard(rel)
+        found = self.shards[number].get(rel)
+        if found is None:
             return None
-        if key[1] / 1e9 >= self.saved_at - RACY_SECONDS:  # racily clean: it may have changed since
-            return None
+        if found[0] != key or key[1] / 1e9 >= self.saved_at - RACY_SECONDS:  # racily clean: it may have changed
+            if abspath is None or found[0][0] != key[0]:  # no path to read, or another size: changed
+                return None
+            try:
+                raw = Path(abspath).read_bytes()
+            except OSError:
+                return None
+            if digest(raw) != found[1][4]:
+                return None
+            self.shards[number][rel] = (key, found[1])
+            self.dirty.add(number)
+            self.by_content += 1
         file, abspath, data, problems, content_digest = found[1]
         return self._document(file=file, abspath=abspath, data=data, problems=list(problems), digest=content_digest)
 

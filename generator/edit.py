@@ -1459,7 +1459,10 @@ SCAFFOLD = Path(__file__).parent / "scaffold"
 INIT_FILES = {
     "github-workflow.yml": ".github/workflows/portal.yml",
     "github-roles-workflow.yml": ".github/workflows/portal-roles.yml",
+    "publish-workflow.yml": ".github/workflows/publish.yml",
     "harvest-workflow.yml": ".github/workflows/harvest.yml",
+    "links-workflow.yml": ".github/workflows/links.yml",
+    "metrics-workflow.yml": ".github/workflows/metrics.yml",
     "gitlab-ci.yml": ".gitlab-ci.yml",
     "gitlab-roles-ci.yml": "ci/portal-roles.gitlab-ci.yml",
     "gitlab-roles-policy.yml": "ci/portal-roles-policy.yml",
@@ -1475,13 +1478,23 @@ def requirement() -> str:
     return f"{DISTRIBUTION}=={__version__}"
 
 
-def scaffold_text(source: str) -> str:
-    """A scaffold file as ``portal init`` writes it, pinned to the version that writes it."""
-    return (SCAFFOLD / source).read_text(encoding="utf-8").replace("@PORTAL_REQUIREMENT@", requirement())
+BOT_USERNAME = "portal-bot"  # the user the scheduled workflows commit as (listed under `bots`)
+BOT_EMAIL = "portal-bot@users.noreply.github.com"
 
 
-BOT = "portal-bot"  # the user the scheduled workflows commit as (harvest-workflow.yml's author)
-BOT_EMAIL = "bot@portal.example.org"
+def scaffold_text(source: str, branch: str = "main", bot: tuple[str, str] = (BOT_USERNAME, BOT_EMAIL)) -> str:
+    """A scaffold file as ``portal init`` writes it: pinned to the version that writes it, publishing from
+    ``branch``, committing scheduled work as ``bot`` (username, email)."""
+    text = (SCAFFOLD / source).read_text(encoding="utf-8")
+    for name, value in (
+        ("REQUIREMENT", requirement()),
+        ("BRANCH", branch),
+        ("BOT", f"{bot[0]} <{bot[1]}>"),
+        ("BOT_NAME", bot[0]),
+        ("BOT_EMAIL", bot[1]),
+    ):
+        text = text.replace(f"@PORTAL_{name}@", value)
+    return text
 
 
 def init(
@@ -1493,7 +1506,7 @@ def init(
     name: str | None = None,
     commit: bool = False,
     email: str | None = None,
-    bot: str = BOT,
+    bot: str = BOT_USERNAME,
     bot_email: str = BOT_EMAIL,
 ) -> Result:
     """A new content repository: ``content/site.yaml``, CI workflows, a pre-commit configuration, a README,
@@ -1539,8 +1552,9 @@ def init(
     if problems:
         raise ContentError(problems)
     written = []
+    branch = _git(root, "symbolic-ref", "--short", "HEAD", check=False).stdout.strip() or "main"
     for source, dest in INIT_FILES.items():
-        write_atomic(root / dest, scaffold_text(source))
+        write_atomic(root / dest, scaffold_text(source, branch, (bot, bot_email)))
         written.append(dest)
     for change in changes:
         write_atomic(content / change.path, change.text or "")

@@ -218,7 +218,7 @@ def _check_cached(
         except OSError:
             key = None
         keys.append(key)
-        found = cache.get(location.path, key) if key is not None else None
+        found = cache.get(location.path, key, abspath) if key is not None else None
         documents.append(found)
         if found is None:
             missing.append(number)

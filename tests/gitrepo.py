@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from conftest import MINIMAL
 
@@ -33,6 +34,10 @@ ENV = {
     "GIT_COMMITTER_DATE": "2024-06-01T12:00:00+00:00",
 }
 ORG = "content/organizations/ville-exemple"
+DATASET = f"{ORG}/datasets/arrets-de-bus.yaml"
+ORG_FILE = f"{ORG}/organization.yaml"
+OTHER = "content/organizations/autre"
+needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
 
 
 def git(cwd: Path, *args: str, env: dict | None = None) -> str:

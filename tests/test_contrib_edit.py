@@ -245,6 +245,12 @@ def test_init_without_maintainer_in_a_new_folder(runner, tmp_path: Path, monkeyp
     assert "ana.lima@example.org" in (root / "content/users/ana-lima.yaml").read_text()
     assert edit.BOT_EMAIL in (root / "content/users/portal-bot.yaml").read_text()
     assert "registered the bot portal-bot" in result.output
+    for workflow in ("harvest", "links", "metrics"):  # the workflows commit as the bot init registered
+        assert f"author: portal-bot <{edit.BOT_EMAIL}>" in (root / f".github/workflows/{workflow}.yml").read_text()
+    chosen = runner.invoke(main, ["init", str(tmp_path / "other"), "--bot", "robot", "--bot-email", "r@x.org"], env=env)
+    assert chosen.exit_code == 0, chosen.output
+    assert "author: robot <r@x.org>" in (tmp_path / "other/.github/workflows/harvest.yml").read_text()
+    assert "bots: [robot]" in (tmp_path / "other/content/site.yaml").read_text()
 
     # a first pull request: the bot's generated state and a newcomer's registration pass check-roles
     from generator.policy import Options, check_roles

@@ -549,3 +549,34 @@ def test_an_owed_search_index_is_made_by_the_next_build(example: Path, tmp_path:
     again = build(example, site)
     assert again.incremental and pagefind.is_dir()
     assert not cache.BuildState.search_marker(example, site).exists()
+
+
+def test_a_fresh_checkout_parses_only_what_changed(example: Path, tmp_path: Path, monkeypatch) -> None:
+    """Every file time new (a clone, a cache restored by CI), same bytes: the file cache recognises the files
+    by their digest and parses none again but the one whose bytes changed."""
+    from generator import validate as validate_module
+
+    site = tmp_path / "site"
+    build(example, site)
+    files = sorted(example.rglob("*.yaml"))
+    for path in files:
+        os.utime(path, (time.time() + 30, time.time() + 30))
+    edited = example / MVL / "datasets/arbres-alignement.yaml"
+    _edit(edited, "title: Arbres", "title: Arbrez")
+    parsed: list[str] = []
+    real = validate_module.check_file
+
+    def counting(*args):
+        parsed.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(validate_module, "check_file", counting)
+    files_cache = cache.FileCache.load(example)
+    report = validate_module.validate(example, cache=files_cache)
+    assert not report.problems
+    assert [Path(p).name for p in parsed] == ["arbres-alignement.yaml"]
+    assert files_cache.by_content == len(files) - 1
+    files_cache.save()
+    parsed.clear()
+    validate_module.validate(example, cache=cache.FileCache.load(example))
+    assert parsed == []

@@ -7,12 +7,9 @@ import json
 import pytest
 import yaml
 from conftest import PROJECT
-from gitrepo import ORG, GitRepo, git, member
+from gitrepo import DATASET, ORG_FILE, GitRepo, git, member
 
 from generator.cli import main
-
-DATASET = f"{ORG}/datasets/arrets-de-bus.yaml"
-ORG_FILE = f"{ORG}/organization.yaml"
 
 
 @pytest.fixture
@@ -141,12 +138,15 @@ def test_can_usage_errors(runner, repo: GitRepo) -> None:
 
 
 def test_scaffolds_run_the_check_as_documented() -> None:
-    workflow = (PROJECT / "generator" / "scaffold" / "github-workflow.yml").read_text()
-    triggers = yaml.safe_load(workflow)[True]  # YAML 1.1 reads the key `on` as true
-    assert triggers == {"pull_request": None}
-    assert "fetch-depth: 0" in workflow and "portal check-roles --base HEAD^1" in workflow
-    gitlab = (PROJECT / "generator" / "scaffold" / "gitlab-ci.yml").read_text()
-    assert "CI_MERGE_REQUEST_DIFF_BASE_SHA" in gitlab and "GIT_DEPTH" in gitlab
+    """The role check runs from the target branch (issue 16): pull_request_target on GitHub with --base the
+    checked-out target; on GitLab from the file kept outside the repository, with the target's tip as base
+    (never the merge base, which would judge with the fork day's rights)."""
+    workflow = (PROJECT / "generator" / "scaffold" / "github-roles-workflow.yml").read_text()
+    assert list(yaml.safe_load(workflow)[True]) == ["pull_request_target"]  # YAML 1.1 reads `on` as true
+    assert "fetch-depth: 0" in workflow and 'portal check-roles --base HEAD --head "$PR_HEAD"' in workflow
+    gitlab = (PROJECT / "generator" / "scaffold" / "gitlab-roles-ci.yml").read_text()
+    assert "--base refs/portal/target" in gitlab and "GIT_DEPTH: 0" in gitlab
+    assert "CI_MERGE_REQUEST_DIFF_BASE_SHA" not in gitlab
 
 
 def test_repo_option_accepts_a_subfolder(runner, repo: GitRepo) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from gitrepo import ORG, GitRepo, denied, member, rules_of
+from gitrepo import DATASET, ORG, GitRepo, denied, member, rules_of
 
 from generator.policy import BY_ID, RULES
 
-DATASET = f"{ORG}/datasets/arrets-de-bus.yaml"
 DISCUSSION = f"{ORG}/discussions/arret-manquant.yaml"
 REQUEST = f"{ORG}/requests/lucas.yaml"
 STAMP = "2024-06-02T10:00:00+00:00"

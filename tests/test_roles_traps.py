@@ -7,14 +7,9 @@ import shutil
 import subprocess
 
 import pytest
-from gitrepo import EMAILS, ORG, GitRepo, denied, git, keygen, member, rules_of
+from gitrepo import DATASET, EMAILS, ORG, ORG_FILE, OTHER, GitRepo, denied, git, keygen, member, needs_ssh, rules_of
 
 from generator.policy import GitError
-
-DATASET = f"{ORG}/datasets/arrets-de-bus.yaml"
-ORG_FILE = f"{ORG}/organization.yaml"
-OTHER = "content/organizations/autre"
-needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
 
 
 @pytest.fixture

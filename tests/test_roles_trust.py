@@ -20,15 +20,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from gitrepo import EMAILS, ENV, ORG, GitRepo, git, keygen, member
+from gitrepo import DATASET, EMAILS, ENV, ORG, ORG_FILE, OTHER, GitRepo, git, keygen, member, needs_ssh
 
 from generator.cli import main
 from generator.policy import GitError, Report
-
-DATASET = f"{ORG}/datasets/arrets-de-bus.yaml"
-ORG_FILE = f"{ORG}/organization.yaml"
-OTHER = "content/organizations/autre"
-needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
 
 
 @pytest.fixture
@@ -448,3 +443,28 @@ def test_any_yaml_value_in_any_field_ends_in_a_verdict(repo: GitRepo, path: str)
         assert {v.file for v in report.verdicts} <= {path}
         repo.write(path, original)
         repo.commit("marie")
+
+
+def test_a_second_author_header_does_not_change_who_is_judged(repo: GitRepo) -> None:
+    """Tools disagree on which of two author headers counts (git log shows the last): neither does."""
+    repo.edit(ORG_FILE, lambda d: d.update(description="Prise"))
+    honest = repo.commit("lucas")
+    raw = subprocess.run(["git", "cat-file", "commit", honest], cwd=repo.root, capture_output=True, check=True).stdout
+    head, _, body = raw.partition(b"\n\n")
+    lines = head.split(b"\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(b"author "))
+    lines.insert(at + 1, b"author Marie <marie@example.org> 1717243200 +0000")
+    forged = (
+        subprocess.run(
+            ["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
+            cwd=repo.root,
+            input=b"\n".join(lines) + b"\n\n" + body,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    assert git(repo.root, "log", "-1", "--format=%ae", forged) == EMAILS["marie"]  # a maintainer, for git log
+    report = repo.check(head=forged)
+    assert [(v.commit, v.author, v.rule) for v in report.violations] == [(forged, "<>", "org-profile")]

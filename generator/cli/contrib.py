@@ -198,7 +198,9 @@ def _show_and_list(
 @click.option("--maintainer", help="The first maintainer's username (default: from your git email).")
 @click.option("--name", help="The first maintainer's full name (default: your git user.name).")
 @click.option("--email", help="The first maintainer's email (default: your git email).")
-@click.option("--bot", default=edit.BOT, show_default=True, help="The username the scheduled workflows commit as.")
+@click.option(
+    "--bot", default=edit.BOT_USERNAME, show_default=True, help="The username the scheduled workflows commit as."
+)
 @click.option("--bot-email", default=edit.BOT_EMAIL, show_default=True, help="The bot's commit email.")
 @click.option("--commit", is_flag=True, help="Make the first commit.")
 def init(folder: Path, title, base_url, languages, maintainer, name, email, bot, bot_email, commit: bool) -> None:

@@ -11,6 +11,7 @@ from .. import report
 from ..build import build as run_build
 from ..build import describe
 from ..errors import ContentError, PortalError
+from ..publish import pages_base_url
 from . import main
 from .common import CONTENT_OPTION, fail, usable_path
 
@@ -44,13 +45,23 @@ def _report_content(exc: ContentError) -> None:
 @BASE_URL_OPTION
 @JOBS_OPTION
 @click.option("--full", is_flag=True, help="Render every page again, ignoring the build cache (.portal-cache/).")
-def build(content_dir: Path, output: Path, base_url: str | None, jobs: int | None, full: bool) -> None:
+@click.option(
+    "--pages-url",
+    default=None,
+    metavar="URL",
+    help="The URL a Pages host publishes the site at ($CI_PAGES_URL, configure-pages' base_url): used as the base "
+    "URL while site.yaml's base_url is still the placeholder portal init writes.",
+)
+def build(
+    content_dir: Path, output: Path, base_url: str | None, jobs: int | None, full: bool, pages_url: str | None
+) -> None:
     """Validate the content and render the static site (again only what changed, when it can).
 
     \b
-    Example:
-      portal build --base-url https://data.example.org/
+    Example: portal build --output public --pages-url "$CI_PAGES_URL"
     """
+    if base_url is None and pages_url is not None:
+        base_url = pages_base_url(content_dir, pages_url)
     try:
         result = run_build(content_dir, output, base_url=base_url, jobs=jobs, full=full)
     except ContentError as exc:

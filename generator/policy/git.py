@@ -357,9 +357,10 @@ def parse_commit(sha: str, raw: bytes) -> Commit:
         elif name == b"parent":
             parents.append(value.decode())
         elif name == b"author":
-            author = _PERSON.match(value)
+            # two author headers (git fsck: multipleAuthors): tools disagree on which one counts, so neither does
+            author = _PERSON.match(value) if author is None else False
         elif name == b"committer":
-            committer = _PERSON.match(value)
+            committer = _PERSON.match(value) if committer is None else False
         elif name in (b"gpgsig", b"gpgsig-sha256") and signature is None:
             signature = value.decode(errors="replace")
     payload = _strip_signature(raw)
