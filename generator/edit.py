@@ -25,19 +25,21 @@ import io
 import mimetypes
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
 
 from . import __version__
 from .errors import ContentError, PortalError, Problem, UsageError
@@ -61,11 +63,17 @@ class EditError(PortalError):
 
 
 class Denied(EditError):
-    """A role rule refuses the change: the decisions say which rule, the role held and the role needed."""
+    """A role rule refuses the change: the decisions say which rule, the role held and the role needed, and
+    ``hints`` (one per decision) what this person can do next, as a command."""
 
-    def __init__(self, who: str, decisions: list[Decision]):
+    def __init__(self, who: str, decisions: list[Decision], hints: list[str] | None = None):
         self.decisions = decisions
-        super().__init__("\n".join(explain(d, who) for d in decisions))
+        self.hints = hints or [d.hint for d in decisions]
+        lines = []
+        for decision, hint in zip(decisions, self.hints, strict=True):
+            lines.append(explain(decision, who).removesuffix(f" ({decision.hint})"))
+            lines.append(f"  next: {hint}")
+        super().__init__("\n".join(lines))
 
 
 # ------------------------------------------------------------------------------------------------ the clock
@@ -271,12 +279,34 @@ def find_repo(start: Path) -> Path:
     return Path(done.stdout.strip())
 
 
+_IDENT = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^<>]*)> \d+ [+-]\d{4}$")
+
+
 def git_email(root: Path) -> str:
-    """``git config user.email``: who the commands act as."""
-    email = _git(root, "config", "user.email", check=False).stdout.strip()
-    if not email:
-        raise UsageError("git does not know who you are: git config user.email you@example.org")
-    return email
+    return git_ident(root)[1]
+
+
+def git_editor(root: Path) -> str:
+    """The editor git would open for a commit message (``GIT_EDITOR``, ``core.editor``, ``VISUAL``, ``EDITOR``)."""
+    done = _git(root, "var", "GIT_EDITOR", check=False)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise UsageError("git knows no editor: git config core.editor 'nano' (or pass the text as an option)")
+    return done.stdout.strip()
+
+
+def git_ident(root: Path) -> tuple[str, str]:
+    """(name, email): the author ident of the commit ``git commit`` would make here, asked of git itself
+    (``git var GIT_AUTHOR_IDENT``): ``GIT_AUTHOR_EMAIL``, then ``user.email`` (per repository, ``includeIf``,
+    global, system), then ``EMAIL``, exactly as git resolves them, so the commands and the commit they make
+    are the same person."""
+    done = _git(root, "var", "GIT_AUTHOR_IDENT", check=False)
+    found = _IDENT.match(done.stdout.strip()) if done.returncode == 0 else None
+    if found is None or not found["email"]:
+        raise UsageError(
+            "git does not know who you are (git var GIT_AUTHOR_IDENT failed): "
+            "git config user.email you@example.org && git config user.name 'Your Name'"
+        )
+    return found["name"], found["email"]
 
 
 # ------------------------------------------------------------------------------------------------ workspace
@@ -395,6 +425,8 @@ class Workspace:
 
     def find(self, folder: str, slug: str) -> str | None:
         """The content path of the dataset, reuse or discussion ``slug`` (``folder`` = datasets|reuses|...)."""
+        if not _is_slug(slug):
+            return None
         for pattern in (f"organizations/*/{folder}/{slug}.yaml", f"users/*/{folder}/{slug}.yaml"):
             for file in sorted(self.content.glob(pattern)):
                 return file.relative_to(self.content).as_posix()
@@ -420,12 +452,18 @@ def judge(ws: Workspace, changes: Iterable[Change]) -> list[Decision]:
     return judge_changes(ws.actor, ws, after)
 
 
-def check_content(ws: Workspace, changes: list[Change]) -> list[Problem]:
-    """The problems the content would have after the changes and does not have now."""
+def check_content(ws: Workspace, changes: list[Change], moved: dict[str, str] | None = None) -> list[Problem]:
+    """The problems the content would have after the changes and does not have now (a moved file's problems
+    are those it had at its old path)."""
     after = _validate_overlay(ws, changes)
     if not after:
         return []
-    before = {(p.file, p.code, p.message) for p in validate(ws.content).problems}
+    renamed = {f"/{old}": f"/{new}" for old, new in (moved or {}).items()}
+    before = set()
+    for p in validate(ws.content).problems:
+        old = next((o for o in renamed if p.file.endswith(o)), None)
+        file = p.file[: -len(old)] + renamed[old] if old else p.file
+        before.add((file, p.code, p.message))
     return [p for p in after if (p.file, p.code, p.message) not in before]
 
 
@@ -450,6 +488,40 @@ def _validate_overlay(ws: Workspace, changes: list[Change]) -> list[Problem]:
         ]
 
 
+_OF_ORG = re.compile(r" of (?P<org>[a-z0-9]+(?:-[a-z0-9]+)*)$")
+
+
+def command_hint(ws: Workspace, decision: Decision) -> str:
+    """What the refused person can do next, in the commands' words (check-roles' hints speak of files)."""
+    found = _OF_ORG.search(decision.needed)
+    org = found["org"] if found else None
+    member = org is not None and (ws.members(org) or {}).get(ws.actor.username or "") is not None
+    admins = ", ".join(_admins(ws, org)) if org else ""
+    ask_admin = f"ask an admin of {org} ({admins or 'none listed'}) to run it"
+    join = f"to join {org}: portal request create {org} --comment 'why'"
+    maintainers = ", ".join(sorted(_names(ws.data("site.yaml"), "maintainers"))) or "none listed"
+    if not ws.actor.registered:
+        return "register first: portal user register USERNAME --name 'Your Name'"
+    rule = decision.rule
+    if rule in ("org-members", "org-profile", "org-delete", "harvester", "request-handle"):
+        return f"{ask_admin}; you are a member already (portal org show {org})" if member else f"{ask_admin}; {join}"
+    if rule == "org-content":
+        return f"{join}; or publish under your own name with --personal"
+    if rule == "user-edit":
+        return "only that user may change their file and personal content; publish your own with --personal"
+    if rule in ("discussion-history", "discussion-post"):
+        return "discussions are append-only: add a message with portal discussion reply ID --message '...'"
+    if rule == "discussion-close":
+        return "ask an editor of the owner or the discussion's author; meanwhile: portal discussion reply ID"
+    if rule == "discussion-follow":
+        return "move or delete the dataset or reuse itself: portal dataset move|delete, portal reuse move|delete"
+    if rule == "request-create":
+        return "you are a member already (portal whoami); an admin changes roles: portal member set-role"
+    if rule == "org-leave":
+        return "leave only yourself: portal member leave ORG"
+    return f"ask a maintainer of the portal ({maintainers})"
+
+
 def _link_or_copy(source: str, target: str) -> None:
     try:
         os.link(source, target)
@@ -457,23 +529,33 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def apply(ws: Workspace, changes: list[Change], message: str, summary: list[str], commit: bool = False) -> Result:
+def apply(
+    ws: Workspace,
+    changes: list[Change],
+    message: str,
+    summary: list[str],
+    commit: bool = False,
+    moved: dict[str, str] | None = None,
+) -> Result:
     """Judge, validate, then write the changes (and commit them when asked); see the module docstring."""
     decisions = judge(ws, changes)
     denied = [d for d in decisions if not d.allowed]
     if denied:
-        raise Denied(ws.actor.describe(), denied)
-    problems = check_content(ws, changes)
+        raise Denied(ws.actor.describe(), denied, [command_hint(ws, d) for d in denied])
+    problems = check_content(ws, changes, moved)
     if problems:
         raise ContentError(problems)
     for change in changes:
         target = ws.file(change.path)
-        if change.text is None:
-            with contextlib.suppress(FileNotFoundError):
-                target.unlink()
-            _prune(target.parent, ws.content)
-        else:
-            write_atomic(target, change.text)
+        try:
+            if change.text is None:
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
+                _prune(target.parent, ws.content)
+            else:
+                write_atomic(target, change.text)
+        except OSError as exc:  # each file is whole (atomic writes); the files before it are written
+            raise EditError(f"cannot write content/{change.path}: {exc.strerror} (see git status)") from exc
     result = Result(changes, summary, message, decisions=decisions)
     if commit:
         result.commit = commit_changes(ws, result)
@@ -510,9 +592,20 @@ def slugify(value: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split())[:80].strip("-")
 
 
+MAX_SLUG = 100  # a file name, with room for the folder: the system's limit is 255 bytes
+
+
+def _is_slug(value: str) -> bool:
+    return bool(SLUG_RE.match(value or "")) and len(value) <= MAX_SLUG
+
+
 def _slug(value: str, what: str) -> str:
+    if SLUG_RE.match(value or "") and not _is_slug(value):
+        raise UsageError(f"the {what} {value[:20]}... is too long: at most {MAX_SLUG} characters")
     if not SLUG_RE.match(value or ""):
-        raise UsageError(f"{value!r} is not a valid {what}: lowercase letters a-z, digits and single hyphens")
+        suggestion = slugify(value or "")
+        maybe = f" (did you mean {suggestion}?)" if suggestion else ""
+        raise UsageError(f"{value!r} is not a valid {what}: lowercase letters a-z, digits and single hyphens{maybe}")
     return value
 
 
@@ -570,9 +663,18 @@ def register(ws: Workspace, username: str, name: str, about: str = "", commit: b
 def org_create(
     ws: Workspace, slug: str, name: str, description: str = "", acronym: str = "", url: str = "", commit=False
 ) -> Result:
-    """Create an organization with the actor as its only admin."""
+    """Create an organization with the actor as its only admin. Given a name where the slug goes
+    (``Ville de Test``), the error spells the command with the slug made of it (``ville-de-test``)."""
     me = ws.me
+    if not SLUG_RE.match(slug or "") and slugify(slug or ""):
+        quoted = shlex.quote(name or slug)
+        raise UsageError(
+            f"{slug!r} is not a valid organization slug (lowercase letters a-z, digits and single hyphens): "
+            f"portal org create {slugify(slug)} --name {quoted}"
+        )
     _slug(slug, "organization slug")
+    if not name:
+        raise UsageError(f"an organization needs a name: portal org create {slug} --name 'Its full name'")
     path = org_file(slug)
     if ws.exists(path):
         raise EditError(f"the organization {slug} already exists")
@@ -656,7 +758,17 @@ def request_create(ws: Workspace, org: str, comment: str, role: str | None = Non
     data: dict[str, Any] = {"user": me, "comment": comment, "created": ws.stamp, "status": "pending"}
     if role:
         data["role"] = role
-    if ws.exists(path) and ws.data(path).get("status") == "pending":
+    status = ws.data(path).get("status") if ws.exists(path) else None
+    if status == "refused" and not ws.actor.maintainer:
+        previous = ws.data(path)
+        why = previous.get("refusal_comment")
+        raise EditError(
+            f"your request to join {org} was refused by {previous.get('handled_by')} on {previous.get('handled')}"
+            + (f": {why}" if why else "")
+            + f"\nonly an admin of {org} ({', '.join(_admins(ws, org)) or 'none'}) may reopen it: ask them to run "
+            f"portal request reopen {org} {me}; then run this command again to change your comment"
+        )
+    if status == "pending":
         file = ws.load(path)
         file.data["comment"] = comment
         if role:
@@ -667,20 +779,21 @@ def request_create(ws: Workspace, org: str, comment: str, role: str | None = Non
     return apply(ws, [change], f"Ask to join {org}", [f"asked to join {org}"], commit)
 
 
-def _pending(ws: Workspace, org: str, user: str) -> YamlFile:
+def _request_in(ws: Workspace, org: str, user: str, status: str = "pending") -> YamlFile:
+    """USER's request to join ORG, which must be ``status``."""
     _need_org(ws, org)
     path = _request_path(org, user)
     if not ws.exists(path):
-        raise EditError(f"no request from {user} to join {org} (content/{path})")
+        raise EditError(f"no request from {user} to join {org} (portal request list {org})")
     file = ws.load(path)
-    if file.data.get("status") != "pending":
-        raise EditError(f"{user}'s request to join {org} is already {file.data.get('status')}")
+    if file.data.get("status") != status:
+        raise EditError(f"{user}'s request to join {org} is {file.data.get('status')}, not {status}")
     return file
 
 
 def request_accept(ws: Workspace, org: str, user: str, role: str | None = None, commit: bool = False) -> Result:
     me = ws.me
-    request = _pending(ws, org, user)
+    request = _request_in(ws, org, user)
     role = role or request.data.get("role") or "editor"
     if request.data.get("role") is not None or role != "editor":
         request.data["role"] = role
@@ -701,7 +814,7 @@ def request_refuse(ws: Workspace, org: str, user: str, comment: str, commit: boo
     me = ws.me
     if not comment.strip():
         raise UsageError("a refusal needs a comment (--comment) telling the person why")
-    request = _pending(ws, org, user)
+    request = _request_in(ws, org, user)
     request.data["status"] = "refused"
     request.data["handled_by"] = me
     request.data["handled"] = ws.stamp
@@ -711,7 +824,7 @@ def request_refuse(ws: Workspace, org: str, user: str, comment: str, commit: boo
 
 def request_withdraw(ws: Workspace, org: str, commit: bool = False) -> Result:
     me = ws.me
-    _pending(ws, org, me)
+    _request_in(ws, org, me)
     change = Change(_request_path(org, me), None)
     return apply(ws, [change], f"Withdraw my request to join {org}", [f"withdrew the request to join {org}"], commit)
 
@@ -928,7 +1041,352 @@ def discussion_close(ws: Workspace, id: str, message: str = "", commit: bool = F
     return apply(ws, [_changed(file)], f"Close the discussion {id}", [f"closed {id}"], commit)
 
 
+# ------------------------------------------------------------------------------- list, show, edit, delete, move
+
+FOLDERS = {"dataset": "datasets", "reuse": "reuses", "discussion": "discussions"}
+KINDS = ("user", "organization", "request", "harvester", *FOLDERS)
+REMOVE = object()  # a field value that removes the field
+
+
+@dataclass
+class Item:
+    """One content file as ``list`` and ``show`` report it. ``name`` is what commands take: a slug, a username,
+    ``ORG/USER`` for a request, ``ORG/NAME`` for a harvester."""
+
+    kind: str
+    name: str
+    path: str  # content-relative
+    owner: str | None  # the organization slug or username owning it, for owned content
+    data: dict
+    text: str = ""  # the file as written, for show
+
+    @property
+    def title(self) -> str:
+        for key in ("title", "name"):
+            if isinstance(self.data.get(key), str):
+                return self.data[key]
+        return str(self.data.get("status", ""))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "owner": self.owner,
+            "path": f"{CONTENT}/{self.path}",
+            "data": self.data,
+        }
+
+
+def _item(ws: Workspace, path: str, text: str = "") -> Item | None:
+    loc = classify(path)
+    if loc is None or loc.kind not in KINDS:
+        return None
+    owner = loc.org if loc.kind != "organization" else None
+    owner = owner or (loc.user if loc.kind in FOLDERS else None)
+    name = f"{loc.org}/{loc.slug}" if loc.kind in ("request", "harvester") else loc.slug or loc.org or loc.user
+    return Item(loc.kind, name, path, owner, ws.data(path), text)
+
+
+def items(ws: Workspace, kind: str, owner: str | None = None) -> list[Item]:
+    """Every file of ``kind`` (see :data:`KINDS`), or only those of ``owner`` (an organization or username)."""
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+    found = []
+    for file in sorted(ws.content.rglob("*.yaml")):
+        path = file.relative_to(ws.content).as_posix()
+        loc = classify(path)
+        if loc is None or loc.kind != kind or file.is_symlink():
+            continue
+        item = _item(ws, path)
+        if item is not None and (owner is None or item.owner == owner):
+            found.append(item)
+    return found
+
+
+def locate(ws: Workspace, kind: str, name: str) -> str:
+    """The content path of the ``kind`` named ``name`` (see :class:`Item`); an error saying how to list them."""
+    parts = name.split("/") if kind in ("request", "harvester") else [name]
+    if len(parts) != (2 if kind in ("request", "harvester") else 1):
+        raise UsageError(f"a {kind} is named ORG/{'USER' if kind == 'request' else 'NAME'}, not {name!r}")
+    for part in parts:
+        _slug(part, f"{kind} name")
+    if kind in FOLDERS:
+        path = ws.find(FOLDERS[kind], name)
+    elif kind == "organization":
+        path = org_file(name)
+    elif kind == "user":
+        path = f"users/{name}.yaml"
+    else:
+        path = f"organizations/{parts[0]}/{kind}s/{parts[1]}.yaml"
+    if path is None or not ws.exists(path):
+        raise EditError(f"no {kind} {name} (portal {CLI_GROUP[kind]} list shows them)")
+    return path
+
+
+CLI_GROUP = {"organization": "org"} | {kind: kind for kind in KINDS if kind != "organization"}
+
+
+def show(ws: Workspace, kind: str, name: str) -> Item:
+    path = locate(ws, kind, name)
+    try:
+        text = ws.file(path).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EditError(f"cannot read content/{path}: {exc}") from exc
+    return _item(ws, path, text)
+
+
+def _value(value: Any) -> Any:
+    """A new field value as YAML writes it best: Markdown over several lines as a literal block."""
+    if isinstance(value, str) and "\n" in value.strip():
+        return LiteralScalarString(value.strip() + "\n")
+    return _commented(value)
+
+
+def _set_fields(file: YamlFile, fields: dict[str, Any]) -> list[str]:
+    """Set the given fields (None: not given; :data:`REMOVE`: drop it); the names of those that changed."""
+    changed = []
+    for key, value in fields.items():
+        if value is None or (value is REMOVE and key not in file.data):
+            continue
+        if value is REMOVE:
+            del file.data[key]
+        elif file.data.get(key) == value:
+            continue
+        else:
+            old, file.data[key] = file.data.get(key), _value(value)
+            if isinstance(old, CommentedSeq) and isinstance(file.data[key], CommentedSeq) and old.fa.flow_style():
+                file.data[key].fa.set_flow_style()  # [a, b] stays on one line
+        changed.append(key)
+    return changed
+
+
+def edit_item(ws: Workspace, kind: str, name: str, fields: dict[str, Any], commit: bool = False) -> Result:
+    """Set or remove top-level fields of one file (a dataset's ``last_modified`` follows), keeping the rest
+    as written; refused when nothing changes."""
+    path = locate(ws, kind, name)
+    file = ws.load(path)
+    changed = _set_fields(file, fields)
+    if not changed:
+        raise UsageError(
+            f"nothing to change in the {kind} {name}: give a new value (portal {CLI_GROUP[kind]} edit --help)"
+        )
+    if kind == "dataset":
+        file.data["last_modified"] = ws.stamp
+    summary = [f"edited the {kind} {name}: {', '.join(changed)}"]
+    return apply(ws, [_changed(file)], f"Edit the {kind} {name}", summary, commit)
+
+
+def user_edit(
+    ws: Workspace,
+    fields: dict[str, Any],
+    add_emails: Iterable[str] = (),
+    remove_emails: Iterable[str] = (),
+    commit: bool = False,
+) -> Result:
+    """Edit your own user file: name, about, and the emails git may know you by."""
+    me = ws.me
+    add, remove = list(add_emails), {email_key(e) for e in remove_emails}
+    if add or remove:
+        emails = [e for e in ws.data(f"users/{me}.yaml").get("emails") or [] if isinstance(e, str)]
+        kept = [e for e in emails if email_key(e) not in remove]
+        kept += [e for e in add if email_key(e) not in {email_key(k) for k in kept}]
+        if not kept:
+            raise UsageError("a user keeps at least one email")
+        fields = {**fields, "emails": kept}
+    return edit_item(ws, "user", me, fields, commit)
+
+
+def _discussions_of(ws: Workspace, path: str) -> list[str]:
+    """The discussions about the dataset or reuse at ``path`` (filed under its owner, as validation requires)."""
+    loc = classify(path)
+    found = []
+    for item in items(ws, "discussion", loc.org or loc.user):
+        if item.data.get("subject") == loc.slug and item.data.get("subject_type", "dataset") == loc.kind:
+            found.append(item.path)
+    return found
+
+
+def delete_item(ws: Workspace, kind: str, name: str, commit: bool = False) -> Result:
+    """Delete one file; a dataset or reuse takes its discussions along, a user their personal folder."""
+    if kind == "organization":
+        return org_delete(ws, name, commit)
+    path = locate(ws, kind, name)
+    paths = [path]
+    if kind in ("dataset", "reuse"):
+        paths += _discussions_of(ws, path)
+    if kind == "user":
+        folder = ws.file(f"users/{name}")
+        paths += sorted(p.relative_to(ws.content).as_posix() for p in folder.rglob("*") if p.is_file())
+    extra = f" (with {len(paths) - 1} file(s): {', '.join(paths[1:])})" if len(paths) > 1 else ""
+    summary = [f"deleted the {kind} {name}{extra}"]
+    return apply(ws, [Change(p, None) for p in paths], f"Delete the {kind} {name}", summary, commit)
+
+
+def move_item(
+    ws: Workspace, kind: str, slug: str, to_org: str | None = None, personal: bool = False, commit: bool = False
+) -> Result:
+    """Move a dataset or reuse to another organization or a personal space, its discussions with it (the
+    files unchanged: rule ``discussion-follow``)."""
+    if kind not in ("dataset", "reuse"):
+        raise UsageError(f"only datasets and reuses move, not a {kind}")
+    ws.me  # noqa: B018
+    path = locate(ws, kind, slug)
+    owner = _owner(ws, to_org, personal)
+    target = owned_path(owner, FOLDERS[kind], slug)
+    if target == path:
+        raise EditError(f"the {kind} {slug} is already there ({CONTENT}/{path})")
+    changes = []
+    for source in [path, *_discussions_of(ws, path)]:
+        there = target if source == path else owned_path(owner, "discussions", PurePosixPath(source).stem)
+        if ws.exists(there):
+            raise EditError(f"content/{there} exists already")
+        changes += [Change(source, None), Change(there, show(ws, *_kind_name(source)).text)]
+    where = f"{owner[0]} {owner[1]}"
+    summary = [
+        f"moved the {kind} {slug} to {where}"
+        + (f" with {len(changes) // 2 - 1} discussion(s)" if len(changes) > 2 else "")
+    ]
+    moved = {old.path: new.path for old, new in zip(changes[::2], changes[1::2], strict=True)}
+    return apply(ws, changes, f"Move the {kind} {slug} to {where}", summary, commit, moved)
+
+
+def _kind_name(path: str) -> tuple[str, str]:
+    loc = classify(path)
+    return loc.kind, loc.slug
+
+
+def resources(ws: Workspace, dataset: str) -> list[dict]:
+    resources = ws.data(locate(ws, "dataset", dataset)).get("resources")
+    return [r for r in resources if isinstance(r, dict)] if isinstance(resources, list) else []
+
+
+def resource(ws: Workspace, dataset: str, rid: str) -> dict:
+    """One resource of a dataset, by id or by the start of its id."""
+    path = locate(ws, "dataset", dataset)
+    file = YamlFile(path, {"resources": resources(ws, dataset)})
+    return file.data["resources"][_resource_index(file, dataset, rid)]
+
+
+def member_list(ws: Workspace, org: str) -> list[dict]:
+    """The members of an organization as its file lists them: user, role, since."""
+    _need_org(ws, org)
+    members = ws.data(org_file(org)).get("members") or []
+    return [{k: str(m.get(k)) for k in ("user", "role", "since")} for m in members if isinstance(m, dict)]
+
+
+def _resource_index(file: YamlFile, dataset: str, rid: str) -> int:
+    """The resource whose id is ``rid``, or starts with it when that names only one."""
+    seq = file.data.get("resources")
+    seq = seq if isinstance(seq, list) else []
+    ids = [str(r.get("id")) if isinstance(r, dict) else "" for r in seq]
+    found = [i for i, value in enumerate(ids) if value == rid] or [
+        i for i, value in enumerate(ids) if rid and value.startswith(rid)
+    ]
+    if len(found) != 1:
+        why = "no" if not found else "more than one"
+        raise EditError(f"{why} resource {rid!r} in {dataset} (portal resource list {dataset} shows their ids)")
+    return found[0]
+
+
+def resource_edit(ws: Workspace, dataset: str, rid: str, fields: dict[str, Any], commit: bool = False) -> Result:
+    path = locate(ws, "dataset", dataset)
+    file = ws.load(path)
+    entry = file.data["resources"][_resource_index(file, dataset, rid)]
+    if isinstance(fields.get("format"), str):
+        fields = {**fields, "format": fields["format"].lower()}
+    changed = _set_fields(YamlFile(path, entry), fields)
+    if not changed:
+        raise UsageError(f"nothing to change in the resource {rid}: give a new value (portal resource edit --help)")
+    file.data["last_modified"] = ws.stamp
+    summary = [f"edited the resource {entry.get('id')} of {dataset}: {', '.join(changed)}"]
+    return apply(ws, [_changed(file)], f"Edit a resource of {dataset}", summary, commit)
+
+
+def resource_remove(ws: Workspace, dataset: str, rid: str, commit: bool = False) -> Result:
+    path = locate(ws, "dataset", dataset)
+    file = ws.load(path)
+    index = _resource_index(file, dataset, rid)
+    entry = file.data["resources"][index]
+    remove_item(file.data["resources"], index)
+    file.data["last_modified"] = ws.stamp
+    summary = [f"removed the resource {entry.get('title')} ({entry.get('id')}) from {dataset}"]
+    return apply(ws, [_changed(file)], f"Remove the resource {entry.get('title')} from {dataset}", summary, commit)
+
+
+def harvester_create(
+    ws: Workspace,
+    org: str,
+    name: str,
+    backend: str,
+    url: str,
+    title: str = "",
+    frequency: str = "weekly",
+    active: bool = True,
+    commit: bool = False,
+) -> Result:
+    """Configure a harvester of ``org`` (admins): the scheduled workflow runs it as the bot."""
+    ws.me  # noqa: B018
+    _need_org(ws, org)
+    _slug(name, "harvester name")
+    path = f"organizations/{org}/harvesters/{name}.yaml"
+    if ws.exists(path):
+        raise EditError(f"the harvester {org}/{name} exists (portal harvester edit {org}/{name})")
+    data = {"title": title or name, "backend": backend, "url": url, "active": active, "frequency": frequency}
+    change = Change(path, YamlFile.new(path, data).dump())
+    return apply(ws, [change], f"Harvest {url} into {org}", [f"created the harvester {org}/{name}"], commit)
+
+
+def request_reopen(ws: Workspace, org: str, user: str, commit: bool = False) -> Result:
+    """Put a refused request back to pending (admins), so its author may edit and an admin accept it."""
+    ws.me  # noqa: B018
+    file = _request_in(ws, org, user, "refused")
+    file.data["status"] = "pending"
+    for key in ("handled_by", "handled", "refusal_comment"):
+        file.data.pop(key, None)
+    summary = [f"reopened {user}'s request to join {org}: it is pending again"]
+    return apply(ws, [_changed(file)], f"Reopen {user}'s request to join {org}", summary, commit)
+
+
+def discussion_reopen(ws: Workspace, id: str, commit: bool = False) -> Result:
+    ws.me  # noqa: B018
+    file = _discussion(ws, id)
+    if file.data.get("closed") is None:
+        raise EditError(f"the discussion {id} is open")
+    for key in ("closed", "closed_by"):
+        file.data.pop(key, None)
+    return apply(ws, [_changed(file)], f"Reopen the discussion {id}", [f"reopened {id}"], commit)
+
+
 # ---------------------------------------------------------------------------------------------------- whoami
+
+
+@dataclass
+class MyRequest:
+    """One of your membership requests; a refused one says who refused it, why, and who can reopen it."""
+
+    org: str
+    status: str
+    handled_by: str | None = None
+    handled: str | None = None
+    refusal_comment: str | None = None
+    admins: list[str] = field(default_factory=list)
+
+    @property
+    def next_step(self) -> str:
+        """What you can do about it, as commands."""
+        if self.status == "pending":
+            return f"waiting for an admin of {self.org}; change it: portal request create {self.org} --comment '...'"
+        if self.status == "refused":
+            who = ", ".join(self.admins) or "an admin"
+            return (
+                f"to ask again, an admin of {self.org} ({who}) runs: portal request reopen {self.org} <you>; "
+                f"then change your comment: portal request create {self.org} --comment '...'"
+            )
+        return ""
+
+
+def _admins(ws: Workspace, org: str) -> list[str]:
+    return sorted(user for user, role in (ws.members(org) or {}).items() if role == "admin")
 
 
 @dataclass
@@ -942,8 +1400,14 @@ class Whoami:
     bot: bool = False
     roles: dict[str, str] = field(default_factory=dict)  # org -> role
     requests_to_handle: list[tuple[str, str]] = field(default_factory=list)  # (org, user)
-    my_requests: list[tuple[str, str]] = field(default_factory=list)  # (org, status)
+    my_requests: list[MyRequest] = field(default_factory=list)
     discussions_to_answer: list[tuple[str, str, str]] = field(default_factory=list)  # (id, owner, title)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for mine, entry in zip(self.my_requests, data["my_requests"], strict=True):
+            entry["next_step"] = mine.next_step.replace("<you>", self.username or "")
+        return data
 
 
 def whoami(ws: Workspace) -> Whoami:
@@ -961,7 +1425,10 @@ def whoami(ws: Workspace) -> Whoami:
         org = file.parent.parent.name
         data = ws.data(file.relative_to(ws.content).as_posix())
         if file.stem == me:
-            found.my_requests.append((org, str(data.get("status"))))
+            texts = {k: str(data[k]) if data.get(k) is not None else None for k in ("handled_by", "handled")}
+            comment = data.get("refusal_comment")
+            mine = MyRequest(org, str(data.get("status")), **texts, refusal_comment=comment, admins=_admins(ws, org))
+            found.my_requests.append(mine)
         elif data.get("status") == "pending" and (found.roles.get(org) == "admin" or actor.maintainer):
             found.requests_to_handle.append((org, file.stem))
     for owner_kind, pattern in (
@@ -1038,21 +1505,34 @@ def init(
     maintainer: str | None = None,
     name: str | None = None,
     commit: bool = False,
+    email: str | None = None,
+    bot: str = BOT_USERNAME,
+    bot_email: str = BOT_EMAIL,
 ) -> Result:
-    """A new content repository: ``content/site.yaml``, CI workflows, a pre-commit configuration, a README.
+    """A new content repository: ``content/site.yaml``, CI workflows, a pre-commit configuration, a README,
+    its first maintainer and its bot, each with a user file, so that it validates, builds and passes its first
+    pull request's role check as it is.
 
-    With ``maintainer`` (a username) the person of the git email registers and is listed as maintainer.
+    The maintainer is the current git identity unless ``email`` says otherwise; the username defaults to the
+    email's local part as a slug. The bot is the author the scheduled workflows commit as.
     """
     target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"{target} is a file")
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        if target.exists() and not target.is_dir():
+            raise UsageError(f"{target} is a file")
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the folder {str(target)[:80]}: {exc.strerror}") from exc
     taken = [dest for dest in (*INIT_FILES.values(), f"{CONTENT}/site.yaml") if (target / dest).exists()]
     if taken:
         raise EditError(f"{target} already holds {', '.join(taken)}: portal init only creates new repositories")
     if _git(target, "rev-parse", "--show-toplevel", check=False).returncode != 0:
         _git(target, "init", "-q")
     root = find_repo(target)
+    maintainer, name, email = first_maintainer(root, maintainer, name, email)
+    _slug(bot, "bot username")
+    if bot == maintainer or email_key(bot_email) == email_key(email):
+        raise UsageError("the bot and the maintainer are two users: give the bot another name and email (--bot)")
     site = YamlFile.parse("site.yaml", (SCAFFOLD / "site.yaml").read_text(encoding="utf-8"))
     if title:
         site.data["title"] = title
@@ -1061,16 +1541,12 @@ def init(
     if languages:
         site.data["languages"] = CommentedSeq(languages)
         site.data["languages"].fa.set_flow_style()
-    changes = [Change("site.yaml", None)]  # placeholder, replaced below once the maintainer is known
-    email = None
-    if maintainer:
-        _slug(maintainer, "username")
-        email = git_email(root)
-        user = {"name": name or maintainer, "emails": [email]}
-        changes.append(Change(f"users/{maintainer}.yaml", YamlFile.new(f"users/{maintainer}.yaml", user).dump()))
-        site.data["maintainers"].append(maintainer)
-        site.data["maintainers"].fa.set_flow_style()
-    changes[0] = Change("site.yaml", site.dump())
+    for key, username in (("maintainers", maintainer), ("bots", bot)):
+        site.data[key].append(username)
+        site.data[key].fa.set_flow_style()
+    people = {maintainer: {"name": name, "emails": [email]}, bot: {"name": "Portal bot", "emails": [bot_email]}}
+    changes = [Change("site.yaml", site.dump())]
+    changes += [Change(f"users/{u}.yaml", YamlFile.new(f"users/{u}.yaml", data).dump()) for u, data in people.items()]
     content = root / CONTENT
     problems = _validate_new(content, changes)
     if problems:
@@ -1078,18 +1554,39 @@ def init(
     written = []
     branch = _git(root, "symbolic-ref", "--short", "HEAD", check=False).stdout.strip() or "main"
     for source, dest in INIT_FILES.items():
-        write_atomic(root / dest, scaffold_text(source, branch))
+        write_atomic(root / dest, scaffold_text(source, branch, (bot, bot_email)))
         written.append(dest)
     for change in changes:
         write_atomic(content / change.path, change.text or "")
         written.append(f"{CONTENT}/{change.path}")
-    summary = [f"created a content repository in {root}"] + (
-        [f"registered {maintainer} <{email}> as maintainer"] if maintainer else []
-    )
+    summary = [
+        f"created a content repository in {root}",
+        f"registered {maintainer} <{email}> as maintainer",
+        f"registered the bot {bot} <{bot_email}> (the scheduled workflows commit as it)",
+    ]
     result = Result(changes, summary, "Create the portal", files=written)
     if commit:
-        result.commit = commit_changes(Workspace(root, email or ""), result)
+        result.commit = commit_changes(Workspace(root, email), result)
     return result
+
+
+def first_maintainer(
+    root: Path, username: str | None = None, name: str | None = None, email: str | None = None
+) -> tuple[str, str, str]:
+    """(username, name, email) of a new portal's first maintainer: the current git identity by default."""
+    ident = None
+    if email is None or name is None:
+        with contextlib.suppress(UsageError):
+            ident = git_ident(root)
+    if email is None and ident is None:
+        raise UsageError(
+            "who maintains the portal? set your git identity (git config user.email you@example.org) "
+            "or pass --maintainer USERNAME --email EMAIL --name NAME"
+        )
+    email = email or ident[1]
+    username = username or slugify(email.split("@")[0]) or "maintainer"
+    _slug(username, "username")
+    return username, name or (ident[0] if ident and ident[0] else username), email
 
 
 def _validate_new(content: Path, changes: list[Change]) -> list[Problem]:

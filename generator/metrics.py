@@ -193,7 +193,11 @@ def _chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as raw:
         gz = raw.read(2) == b"\x1f\x8b"
     with gzip.open(path, "rb") if gz else path.open("rb") as handle:
+        first = True
         while chunk := handle.read(CHUNK):
+            if first and b"\0" in chunk:  # an image, an archive...: counting its "lines" as malformed hides the mistake
+                raise UsageError(f"{path} is not an access log (it holds binary data): give the server's text log")
+            first = False
             yield chunk
 
 

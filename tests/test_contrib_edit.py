@@ -228,16 +228,54 @@ def test_init_creates_a_valid_repository_that_commands_work_in(runner, tmp_path:
 def test_init_without_maintainer_in_a_new_folder(runner, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    result = runner.invoke(main, ["init", str(tmp_path / "new")])
+    monkeypatch.delenv("EMAIL", raising=False)
+    nobody = runner.invoke(main, ["init", str(tmp_path / "nobody")])
+    assert nobody.exit_code == 2 and "who maintains the portal?" in nobody.output
+    assert "Traceback" not in nobody.output and not (tmp_path / "nobody/content").exists()
+
+    # the first maintainer is whoever git says commits here (the environment, as git reads it)
+    env = {"GIT_AUTHOR_NAME": "Ana Lima", "GIT_AUTHOR_EMAIL": "ana.lima@example.org"}
+    env |= {"GIT_COMMITTER_NAME": "Ana Lima", "GIT_COMMITTER_EMAIL": "ana.lima@example.org"}
+    result = runner.invoke(main, ["init", str(tmp_path / "new"), "--commit"], env=env)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "new/.git").is_dir() and validate(tmp_path / "new/content").ok
+    root = tmp_path / "new"
+    assert (root / ".git").is_dir() and validate(root / "content").ok
+    site = (root / "content/site.yaml").read_text()
+    assert "maintainers: [ana-lima]" in site and "bots: [portal-bot]" in site
+    assert "ana.lima@example.org" in (root / "content/users/ana-lima.yaml").read_text()
+    assert edit.BOT_EMAIL in (root / "content/users/portal-bot.yaml").read_text()
+    assert "registered the bot portal-bot" in result.output
+    for workflow in ("harvest", "links", "metrics"):  # the workflows commit as the bot init registered
+        assert f"author: portal-bot <{edit.BOT_EMAIL}>" in (root / f".github/workflows/{workflow}.yml").read_text()
+    chosen = runner.invoke(main, ["init", str(tmp_path / "other"), "--bot", "robot", "--bot-email", "r@x.org"], env=env)
+    assert chosen.exit_code == 0, chosen.output
+    assert "author: robot <r@x.org>" in (tmp_path / "other/.github/workflows/harvest.yml").read_text()
+    assert "bots: [robot]" in (tmp_path / "other/content/site.yaml").read_text()
+
+    # a first pull request: the bot's generated state and a newcomer's registration pass check-roles
+    from generator.policy import Options, check_roles
+
+    base = git(root, "rev-parse", "HEAD")
+    (root / "content/metrics").mkdir()
+    (root / "content/metrics/2024-06.csv").write_text("month;page;views\n")
+    git(root, "add", "-A")
+    git(root, "-c", f"user.email={edit.BOT_EMAIL}", "-c", "user.name=bot", "commit", "-q", "-m", "metrics")
+    newcomer = {"GIT_AUTHOR_EMAIL": "zoe@example.org", "GIT_COMMITTER_EMAIL": "zoe@example.org"}
+    registered = runner.invoke(
+        main, ["user", "register", "zoe", "--name", "Zoé", "--content", str(root), "--commit"], env=newcomer
+    )
+    assert registered.exit_code == 0, registered.output
+    assert git(root, "log", "-1", "--format=%ae") == "zoe@example.org"
+    report = check_roles(root, base, "HEAD", Options())
+    assert report.ok and report.changes == 2, [v.as_text() for v in report.violations]
 
 
 def test_every_contributor_command_is_documented() -> None:
     import click
 
     doc = (PROJECT / "docs" / "contributing.md").read_text()
-    names = ["init", "user", "org", "member", "request", "dataset", "resource", "reuse", "discussion", "whoami"]
+    names = ["init", "user", "org", "member", "request", "dataset", "resource", "reuse", "discussion", "harvester"]
+    names.append("whoami")
     for name in names:
         command = main.commands[name]
         subs = command.commands if isinstance(command, click.Group) else {"": command}

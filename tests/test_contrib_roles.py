@@ -23,6 +23,11 @@ NOW = "2024-06-01T12:00:00+02:00"
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch) -> GitRepo:
+    return contrib_repo(tmp_path, monkeypatch)
+
+
+def contrib_repo(tmp_path, monkeypatch) -> GitRepo:
+    """The gitrepo base with a fixed clock, no global git configuration, and its known problems noted."""
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("PORTAL_NOW", NOW)
@@ -147,11 +152,33 @@ def test_request_withdraw_and_a_member_cannot_ask(runner, repo: GitRepo) -> None
     assert_good(repo, base)
 
 
-def test_refused_request_cannot_be_reopened_by_its_author(runner, repo: GitRepo) -> None:
+def test_refused_request_says_why_and_how_to_ask_again(runner, repo: GitRepo) -> None:
+    base = head(repo)
     act(runner, repo, "lucas", "request", "create", "ville-exemple", "--comment", "Moi")
-    act(runner, repo, "jeanne", "request", "refuse", "ville-exemple", "lucas", "--comment", "Non.")
+    act(runner, repo, "jeanne", "request", "refuse", "ville-exemple", "lucas", "--comment", "Présentez-vous.")
+    seen = act(runner, repo, "lucas", "whoami", commit=False)
+    assert seen.exit_code == 0, seen.output
+    assert "your request to join ville-exemple: refused" in seen.output
+    assert "refused by jeanne on 2024-06-01T12:00:00+02:00: Présentez-vous." in seen.output
+    assert "portal request reopen ville-exemple lucas" in seen.output
     again = act(runner, repo, "lucas", "request", "create", "ville-exemple", "--comment", "Encore")
-    assert again.exit_code == 1 and "denied: request-handle:" in again.output
+    assert again.exit_code == 1 and "Traceback" not in again.output
+    assert "refused by jeanne" in again.output and "portal request reopen ville-exemple lucas" in again.output
+    # the hand-made equivalent (replacing the refused request with a pending one) is what check-roles refuses
+    repo.write(f"{ORG}/requests/lucas.yaml", {"user": "lucas", "comment": "Encore", "status": "pending"})
+    forged = repo.commit("lucas", "ask again by hand")
+    assert "request-handle" in rules_of(repo.check(base, forged))
+    git(repo.root, "reset", "-q", "--hard", "HEAD^")
+    # the way the message gives: an admin reopens it, the person changes the comment, an admin accepts
+    assert act(runner, repo, "paul", "request", "reopen", "ville-exemple", "lucas").exit_code == 1
+    assert act(runner, repo, "jeanne", "request", "reopen", "ville-exemple", "lucas").exit_code == 0
+    assert (
+        act(runner, repo, "lucas", "request", "create", "ville-exemple", "--comment", "Lucas, transports").exit_code
+        == 0
+    )
+    assert act(runner, repo, "jeanne", "request", "accept", "ville-exemple", "lucas").exit_code == 0
+    assert read(repo, f"{ORG}/requests/lucas.yaml")["comment"] == "Lucas, transports"
+    assert_good(repo, base)
 
 
 def test_create_org_then_leave_and_last_admin_cannot_leave(runner, repo: GitRepo) -> None:
@@ -274,4 +301,4 @@ def test_whoami_lists_roles_and_what_waits(runner, repo: GitRepo) -> None:
     lucas = act(runner, repo, "lucas", "whoami", commit=False)
     assert "organizations: none" in lucas.output and "nothing waits for you" in lucas.output
     stranger = act(runner, repo, "zoe@example.org", "whoami", commit=False)
-    assert stranger.exit_code == 0 and "not registered" in stranger.output
+    assert stranger.exit_code == 1 and "not registered" in stranger.output

@@ -130,3 +130,15 @@ def test_cli(portal: Path, tmp_path: Path, runner) -> None:
     broken.write_bytes(b"\x1f\x8b not really gzip")
     failed = runner.invoke(main, ["metrics", "ingest", "--content", str(portal), str(broken)])
     assert failed.exit_code == 2 and "cannot read the log" in failed.output
+
+
+def test_a_binary_file_is_an_error_and_counts_nothing(portal: Path, tmp_path: Path, runner) -> None:
+    image = tmp_path / "photo.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
+    packed = tmp_path / "archive.log.gz"
+    packed.write_bytes(gzip.compress(image.read_bytes()))
+    for path in (image, packed):
+        result = runner.invoke(main, ["metrics", "ingest", "--content", str(portal), str(path)])
+        assert result.exit_code == 2 and "is not an access log" in result.output, result.output
+        assert "Traceback" not in result.output
+    assert not (portal / "metrics").exists()

@@ -11,20 +11,50 @@ import click
 from .. import report
 from ..errors import PortalError
 
+
+def usable_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """A path the system can look up: a name too long for it, or a loop of symbolic links, is a usage error
+    (exit 2) here rather than a traceback in whatever reads it later."""
+    try:
+        value.exists()
+    except OSError as exc:
+        raise click.BadParameter(f"{str(value)[:80]}...: {exc.strerror}") from exc
+    return value
+
+
 CONTENT_OPTION = click.option(
     "--content",
     "content_dir",
+    callback=usable_path,
     type=click.Path(path_type=Path),
     default=Path("content"),
     show_default=True,
     help="The content folder.",
 )
+
+
+class AliasedOption(click.Option):
+    """An option whose older spellings still work but only the first shows in --help."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        opts, self.opts = self.opts, self.opts[:1]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = opts
+
+
+# the commands that work in a git repository take the content location under the same name as the others
+# (--content); --repo, its former name, still works
 REPO_OPTION = click.option(
+    "--content",
     "--repo",
+    "repo",
+    cls=AliasedOption,
+    callback=usable_path,
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("."),
-    show_default=True,
-    help="A folder inside the content repository.",
+    help="The content folder, or any folder of its git repository (default: the current folder).",
 )
 FORMAT_OPTION = click.option(
     "--format",

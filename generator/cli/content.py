@@ -19,7 +19,12 @@ from .common import CONTENT_OPTION, FORMAT_OPTION, fail
 @FORMAT_OPTION
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 def validate(content_dir: Path, fmt: str, jobs: int | None) -> None:
-    """Check every content file and the portal as a whole; report every problem."""
+    """Check every content file and the portal as a whole; report every problem.
+
+    \b
+    Example:
+      portal validate --content content --format github
+    """
     try:
         result = run_validate(content_dir, jobs=jobs, keep_data=False)
     except PortalError as exc:

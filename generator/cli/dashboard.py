@@ -43,6 +43,10 @@ def import_command(content_dir: Path, fmt: str, month, first, last, window: int,
     once; reports (matomo-pages, matomo-downloads, plausible, goatcounter) are taken as counted, and a
     period imported again replaces the earlier import. --month or --from/--to say which days a report
     counts when its file does not.
+
+    \b
+    Example:
+      portal metrics import --format matomo-pages --month 2025-03 Actions.getPageUrls.json
     """
     try:
         period = _period(month, first, last)
@@ -82,7 +86,12 @@ def _period(month, first, last) -> tuple[dt.date, dt.date] | None:
 @WINDOW_OPTION
 @FILES
 def ingest(content_dir: Path, window: int, files: tuple[Path, ...]) -> None:
-    """Count page views and downloads of combined-format logs (same as import --format combined)."""
+    """Count page views and downloads of combined-format logs (same as import --format combined).
+
+    \b
+    Example:
+      portal metrics ingest /var/log/nginx/access.log.1 /var/log/nginx/access.log.2.gz
+    """
     try:
         result = metrics.ingest(content_dir, files, window=window)
     except PortalError as exc:
@@ -119,7 +128,12 @@ def links_group() -> None:
     "--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True, help="First retry's delay (doubles)."
 )
 def check(content_dir: Path, timeout: float, per_host: int, concurrency: int, retries: int, backoff: float) -> None:
-    """Check every public resource URL and write links/checks.csv."""
+    """Check every public resource URL and write links/checks.csv.
+
+    \b
+    Example:
+      portal links check --timeout 5 --per-host 2
+    """
     try:
         checks = linkcheck.check(
             content_dir, timeout=timeout, per_host=per_host, concurrency=concurrency, retries=retries, backoff=backoff

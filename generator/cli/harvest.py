@@ -26,6 +26,10 @@ def harvest(target: str | None, content_dir: Path, dry_run: bool, due: bool, fmt
     Without TARGET every active harvester runs; ORG runs that organization's active harvesters; ORG/NAME runs
     that one, active or not. Exit 0 when every job is done, 1 when a job failed as a whole (nothing changed),
     3 when jobs finished but some records failed (done-errors: the others were harvested), 2 for usage.
+
+    \b
+    Example:
+      portal harvest ville-exemple/catalogue --dry-run
     """
     try:
         jobs = run(content_dir, target, due=due, dry_run=dry_run)

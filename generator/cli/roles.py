@@ -40,6 +40,10 @@ def check_roles(
     """Check that every commit of BASE..HEAD was made by someone allowed to make it.
 
     Exit 0 when every change is allowed, 1 on violations, 2 when the check cannot run.
+
+    \b
+    Example:
+      portal check-roles --base origin/main --head HEAD --format github
     """
     try:
         when = check.parse_time(trusted_time) if trusted_time is not None else None
@@ -71,6 +75,10 @@ def can(user: str, action: str, target: str, content_dir: Path) -> None:
 
     A dry run against the content folder as it is now: the same rules check-roles applies to commits.
     Exit 0 when allowed, 1 when denied, 2 on usage errors.
+
+    \b
+    Example:
+      portal can lucas add-member ville-exemple/zoe
     """
     try:
         decisions = check.can(content_dir, user, action, target)

@@ -13,11 +13,12 @@ from ..build import describe
 from ..errors import ContentError, PortalError
 from ..publish import pages_base_url
 from . import main
-from .common import CONTENT_OPTION, fail
+from .common import CONTENT_OPTION, fail, usable_path
 
 OUTPUT_OPTION = click.option(
     "--output",
     "output",
+    callback=usable_path,
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("_site"),
     show_default=True,
@@ -74,7 +75,12 @@ def build(
 @CONTENT_OPTION
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1.")
 def serve(content_dir: Path, port: int) -> None:
-    """Build into .portal-cache/serve/ (never build's output), serve on 127.0.0.1, rebuild on change."""
+    """Build into .portal-cache/serve/ (never build's output), serve on 127.0.0.1, rebuild on change.
+
+    \b
+    Example:
+      portal serve --port 8080
+    """
     from ..serve import serve as run_serve
 
     def log(message: str) -> None:

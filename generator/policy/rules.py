@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from ..layout import SLUG_RE as SLUG
-from ..layout import Location, classify
+from ..layout import Location, classify, owned_path
 from ..model import email_key
 
 JsonPath = tuple  # tuple[str | int, ...]
@@ -96,6 +96,14 @@ RULES: tuple[Rule, ...] = (
         "edit or remove existing messages, the subject or title of a discussion, or delete it",
         "nobody but maintainers: discussions are append-only",
         "leave existing messages as they are and add a new message instead",
+    ),
+    Rule(
+        "discussion-follow",
+        "move or delete a discussion together with its subject (a dataset or reuse moved or deleted in the same "
+        "change, the discussion unchanged)",
+        "those who may move or delete the subject: the owner's editors and admins, or the user",
+        "move or delete the dataset or reuse in the same commit (portal dataset move|delete, portal reuse "
+        "move|delete), leaving the discussion's text as it is",
     ),
     Rule(
         "discussion-close",
@@ -258,14 +266,33 @@ class ChangeFacts:
         path = org_file(org)
         return members_in(self.after[path] if path in self.after else self.before.version(path))
 
-    def _deleted(self, path: str) -> bool:
+    def deleted(self, path: str) -> bool:
         return path in self.after and not self.after[path].exists and self.before.version(path).exists
 
+    def created(self, path: str) -> bool:
+        return path in self.after and self.after[path].exists and not self.before.version(path).exists
+
     def org_deleted(self, org: str) -> bool:
-        return self._deleted(org_file(org))
+        return self.deleted(org_file(org))
 
     def user_deleted(self, user: str) -> bool:
-        return self._deleted(f"users/{user}.yaml")
+        return self.deleted(f"users/{user}.yaml")
+
+    def moved(self, path: str) -> str | None:
+        """The other end of a move: for a path the change set deletes, the path it creates with the same kind,
+        slug and data under another owner; for a created path, the deleted one. None when it is no move."""
+        here = classify(path)
+        if here is None or here.slug is None:
+            return None
+        for other in self.after:
+            there = classify(other) if other != path else None
+            if there is None or (there.kind, there.slug) != (here.kind, here.slug):
+                continue
+            for gone, made in ((path, other), (other, path)):
+                same = self.after[made].mapping if self.deleted(gone) and self.created(made) else None
+                if same is not None and self.before.version(gone).mapping == same:
+                    return other
+        return None
 
     def harvester_exists(self, org: str, name: str) -> bool:
         return self.before.version(f"organizations/{org}/harvesters/{name}.yaml").exists
@@ -285,6 +312,12 @@ class Facts(Protocol):
 
     def user_deleted(self, user: str) -> bool:
         """The change set deletes the user (their users/<u>.yaml)."""
+
+    def deleted(self, path: str) -> bool:
+        """The change set deletes the file at ``path``."""
+
+    def moved(self, path: str) -> str | None:
+        """The other end of a move of ``path`` (same kind, slug and data, another owner), or None."""
 
     def harvester_exists(self, org: str, name: str) -> bool:
         """The organization has the harvester file ``name`` before the change."""
@@ -630,6 +663,9 @@ def _request_handle(actor: Actor, facts: Facts, org: str, data: dict, status: st
 
 
 def _discussion(actor: Actor, facts: Facts, loc: Location, old: Version, new: Version) -> list[Decision]:
+    follows = _follows_subject(actor, facts, loc, old, new)
+    if follows is not None:
+        return [follows]
     owner = f"{loc.org}" if loc.org else f"the user {loc.user}"
     if not old.exists:
         data = new.mapping
@@ -678,6 +714,29 @@ def _discussion(actor: Actor, facts: Facts, loc: Location, old: Version, new: Ve
     if not decisions:
         decisions.append(_maintainers(actor, "reformats a discussion", "discussion-history"))
     return decisions
+
+
+def _follows_subject(actor: Actor, facts: Facts, loc: Location, old: Version, new: Version) -> Decision | None:
+    """A discussion moved unchanged with its subject (to the subject's new owner), or deleted with it: the
+    subject's owner's editors decide, as they do for the subject (discussions are otherwise append-only)."""
+    data = (new if new.exists else old).mapping
+    if old.exists == new.exists or data is None or not isinstance(data.get("subject"), str):
+        return None
+    folder = "reuses" if data.get("subject_type") == "reuse" else "datasets"
+    subject = owned_path(loc.owner, folder, data["subject"])
+    other = facts.moved(loc.path)
+    there = classify(other) if other is not None else None
+    if there is not None and facts.moved(subject) == owned_path(there.owner, folder, data["subject"]):
+        verb = "moves"
+    elif not new.exists and other is None and facts.deleted(subject):
+        verb = "deletes"
+    else:
+        return None
+    message = f"{verb} the discussion {loc.slug} with its {folder[:-1]} {data['subject']}"
+    side = "new" if new.exists else "old"
+    if loc.org is not None:
+        return _org_decision("discussion-follow", actor, facts, loc.org, ("editor", "admin"), message, None, side)
+    return replace(_self_decision("discussion-follow", actor, loc.user, message), side=side)
 
 
 def _messages(data: dict) -> list:
