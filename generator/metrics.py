@@ -622,8 +622,9 @@ def _classify_target(classify: _Classifier, resources: dict[str, str], target: s
     elif target.startswith("/"):
         path = target
     else:  # Matomo's flat download labels: host/path
-        if f"https://{target}" in resources:
-            return ("resource", resources[f"https://{target}"], 1)
+        for scheme in ("https", "http"):  # the label drops the scheme
+            if f"{scheme}://{target}" in resources:
+                return ("resource", resources[f"{scheme}://{target}"], 1)
         path = "/" + target.split("/", 1)[1] if "/" in target else "/"
     bare = path.split("?", 1)[0]
     if bare.endswith("/index"):  # Matomo names a URL ending in / after its default action, "index"

@@ -315,3 +315,40 @@ def test_publish_builds_the_example_portal(repo, pip_shim: Path, tmp_path: Path)
     assert f"<loc>{base_url}" in (site / "sitemap.xml").read_text()  # site.yaml's own address wins
     public = [p for p in (PROJECT / "content").glob("**/datasets/*.yaml") if "private: true" not in p.read_text()]
     assert len(list(site.glob("datasets/*/index.html"))) == len(public)
+
+
+def test_the_metrics_job_imports_matomo_reports_as_the_bot(repo, pip_shim, tmp_path, server) -> None:
+    """Yesterday's Matomo reports, fetched from a Matomo answering on 127.0.0.1 (the page-URL and download
+    reports, flat JSON as the Reporting API gives them), imported and proposed by the bot."""
+    import json
+
+    host = server.base.removeprefix("http://")
+    reports = {
+        "Actions.getPageUrls": [{"label": "/datasets/arrets-de-bus/", "nb_hits": 7, "nb_visits": 5}],
+        "Actions.getDownloads": [{"label": f"{host}/files/arrets.csv", "nb_hits": 3, "nb_visits": 2}],
+    }
+    asked: list[dict] = []
+
+    def matomo(query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+        asked.append(query)
+        return 200, json.dumps(reports[query["method"][0]]).encode(), "application/json"
+
+    server.routes["/matomo/index.php"] = matomo
+    origin, work = repo
+    workspace = clone(origin, tmp_path / "metrics")
+    secrets = {"MATOMO_URL": f"{server.base}/matomo/", "MATOMO_SITE_ID": "3", "MATOMO_TOKEN": "t0ken"}
+    runner = Runner(work / ".github/workflows/metrics.yml", workspace, tools_env(pip_shim, **secrets), origin)
+    for step in runner.workflow["jobs"]["metrics"]["steps"]:  # secrets reach the step through its env
+        for name, value in (step.get("env") or {}).items():
+            if "secrets." in str(value):
+                step["env"][name] = secrets[name]
+    results = runner.run_job("metrics", {})
+    assert [code for _, code, _ in results] == [0] * len(results), results
+    assert {q["method"][0] for q in asked} == set(reports) and all(q["token_auth"] == ["t0ken"] for q in asked)
+    head = git(origin, "rev-parse", "refs/heads/portal-bot/metrics")
+    changed = git(origin, "diff", "--name-only", "main", head).splitlines()
+    assert len(changed) == 1 and changed[0].startswith("content/metrics/")
+    rows = git(origin, "show", f"{head}:{changed[0]}")
+    assert "dataset;arrets-de-bus;7;" in rows and ";3;" in rows, rows
+    report = check_roles(workspace, git(origin, "rev-parse", "main"), head)
+    assert report.ok and {v.rule for v in report.verdicts} == {"generated"}, [v.as_text() for v in report.verdicts]
