@@ -283,6 +283,7 @@ _IDENT = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^<>]*)> \d+ [+-]\d{4}$")
 
 
 def git_email(root: Path) -> str:
+    """The email of :func:`git_ident`: who the commands act as."""
     return git_ident(root)[1]
 
 
@@ -349,10 +350,16 @@ class Workspace:
         self._actor: Actor | None = None
 
     @classmethod
-    def open(cls, start: Path = Path("."), now: dt.datetime | None = None) -> Workspace:
+    def open(cls, start: Path = Path("."), now: dt.datetime | None = None, identity: bool = True) -> Workspace:
+        """The workspace of the repository holding ``start``; without ``identity`` (reading only) git need not
+        know who you are, and you act as no one."""
         root = find_repo(start)
         if not (root / CONTENT).is_dir():
             raise UsageError(f"no {CONTENT}/ folder in {root}: is it a portal content repository? (portal init)")
+        if not identity:
+            with contextlib.suppress(UsageError):
+                return cls(root, git_email(root), now)
+            return cls(root, "", now)
         return cls(root, git_email(root), now)
 
     # time

@@ -57,10 +57,16 @@ def test_identity_is_the_author_git_writes(runner, repo: GitRepo, monkeypatch) -
     monkeypatch.setenv("EMAIL", EMAILS["jeanne"])
     who = runner.invoke(main, ["whoami", "--content", str(repo.root)])
     assert who.exit_code == 0 and who.output.startswith("jeanne: "), who.output
-    # and with no identity at all, a usage error (exit 2) saying how to set one
+    data = json.loads(runner.invoke(main, ["whoami", "--content", str(repo.root), "--format", "json"]).output)
+    assert data["username"] == "jeanne" and data["roles"] == {"ville-exemple": "admin"}
+    # and with no identity at all, a usage error (exit 2) saying how to set one; reading needs none
     monkeypatch.delenv("EMAIL")
     none = runner.invoke(main, ["whoami", "--content", str(repo.root)])
     assert none.exit_code == 2 and "git config user.email" in none.output
+    listed = runner.invoke(main, ["dataset", "list", "--content", str(repo.root)])
+    assert listed.exit_code == 0 and "arrets-de-bus" in listed.output
+    mine = runner.invoke(main, ["user", "show", "--content", str(repo.root)])
+    assert mine.exit_code == 1 and "register" in mine.output
     assert repo.check(base).ok
 
 

@@ -103,7 +103,7 @@ def reader(func: Callable[..., Any]) -> Callable[..., None]:
     @functools.wraps(func)
     def command(repo: Path, fmt: str, **kwargs: Any) -> None:
         try:
-            found = func(edit.Workspace.open(repo), **kwargs)
+            found = func(edit.Workspace.open(repo, identity=False), **kwargs)
         except PortalError as exc:
             _refuse(exc)
         _print(found, fmt)
