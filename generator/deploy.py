@@ -546,7 +546,11 @@ def deploy(
     say = log or (lambda _message: None)
     if redirects not in REDIRECT_MODES:
         raise UsageError(f"unknown redirect mode {redirects!r} (one of {', '.join(REDIRECT_MODES)})")
-    if not (site / "index.html").is_file():
+    try:
+        built = (site / "index.html").is_file()
+    except OSError as exc:  # a path the system cannot look up (too long, a loop...)
+        raise UsageError(f"cannot read {site}: {exc.strerror or exc}") from None
+    if not built:
         raise UsageError(f"{site} holds no built site (no index.html): run `portal build` first")
     bucket = Bucket(client if client is not None else make_client(target, concurrency), target)
     timings: dict[str, float] = {}

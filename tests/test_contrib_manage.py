@@ -352,6 +352,16 @@ def _other_arguments(path: tuple[str, ...], value: str, repo: GitRepo) -> list[l
         ],
         ("harvest",): [[value, "--content", nowhere]],
         ("metrics", "ingest"): [["--content", nowhere, value], ["--content", content, "--window", value, "x"]],
+        ("metrics", "import"): [
+            ["--content", nowhere, "--format", "combined", value],
+            ["--content", content, "--format", value, "x"],
+            ["--content", content, "--format", "matomo-pages", "--month", value, "x"],
+        ],
+        ("deploy",): [
+            ["--output", nowhere, "--bucket", value],
+            ["--output", nowhere, "--bucket", "b", "--concurrency", value],
+            ["--output", nowhere, "--bucket", "b", "--endpoint-url", value, "--prefix", value],
+        ],
         ("links", "check"): [["--content", nowhere], ["--content", nowhere, "--timeout", value]],
         ("check-roles",): [["--base", value, "--content", str(repo.root)], ["--base", "HEAD", "--head", value]],
         ("can",): [[value, "edit", value, "--content", content], ["paul", value, value, "--content", content]],

@@ -69,7 +69,12 @@ def deploy(
     verify: bool,
     no_hash_cache: bool,
 ) -> None:
-    """Send the built site to an S3 bucket: only the objects that changed, then delete the vanished ones."""
+    """Send the built site to an S3 bucket: only the objects that changed, then delete the vanished ones.
+
+    \b
+    Example:
+      portal deploy --bucket data-ville-fr --endpoint-url https://s3.fr-par.scw.cloud --dry-run
+    """
     from .. import deploy as lib
 
     target = lib.Target(bucket=bucket, prefix=prefix, endpoint_url=endpoint_url, region=region, profile=profile)
