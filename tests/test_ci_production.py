@@ -52,8 +52,8 @@ def pip_shim(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def repo(tmp_path: Path, server) -> tuple[Path, Path]:
-    """(origin, work): a portal made by `portal init` with an organization, its members and a dataset whose
-    resource is served on 127.0.0.1, and the bot the scheduled workflows commit as."""
+    """(origin, work): a portal made by `portal init` (its maintainer, and the bot the scheduled workflows
+    commit as) with an organization, its members and a dataset whose resource is served on 127.0.0.1."""
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
     git(origin, "config", "receive.advertisePushOptions", "true")  # GitLab's merge_request.* push options
@@ -67,9 +67,7 @@ def repo(tmp_path: Path, server) -> tuple[Path, Path]:
     shutil.copytree(MINIMAL / "organizations", content / "organizations")
     for user in ("marie", "paul", "robot"):
         shutil.copy(MINIMAL / "users" / f"{user}.yaml", content / "users")
-    (content / "users" / f"{BOT_USERNAME}.yaml").write_text(f"name: Robot du portail\nemails: [{BOT_EMAIL}]\n")
-    site = (content / "site.yaml").read_text()
-    (content / "site.yaml").write_text(site.replace("bots: []", f"bots: [{BOT_USERNAME}]"))
+    assert BOT_USERNAME in (content / "site.yaml").read_text()  # init registered the bot under `bots`
     for path in (content / "organizations").rglob("*.yaml"):
         path.write_text(path.read_text().replace("https://data.example.org", server.base))
     shutil.rmtree(content / "organizations/ville-exemple/harvesters")

@@ -324,7 +324,7 @@ def test_nothing_personal_is_written(portal: Path) -> None:
         ("cloudflare", b'{"ClientRequestMethod":"GET","ClientRequestURI":"/","EdgeResponseStatus":200,'
                        b'"EdgeStartTimestamp":1}\n{"trunc\n', "pages.dat:2: not a JSON object"),
         ("cloudfront", b'{"ClientRequestMethod":"GET"}\n', "pages.dat:1: not a CloudFront standard log line"),
-        ("cloudfront", b"#Version: 1.0\n\x00\x00\x00\n", "pages.dat:2: NUL bytes"),
+        ("cloudfront", b"#Version: 1.0\n\x00\x00\x00\n", "pages.dat is not an access log (it holds binary data)"),
         ("combined", b'{"ClientRequestMethod":"GET"}\n{"a": 1}\n', "pages.dat:1: no line is a combined-format"),
     ],
 )  # fmt: skip
