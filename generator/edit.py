@@ -48,8 +48,8 @@ from .layout import SLUG_RE, classify, owned_path
 from .load import display_path
 from .model import email_key
 from .policy import rules
-from .policy.check import FolderSnapshot, explain, judge_changes, parse_blob
-from .policy.rules import Actor, Decision, Version
+from .policy.check import FolderSnapshot, explain, judge_changes, listed, parse_blob
+from .policy.rules import Actor, Decision, Version, org_file
 from .validate import repo_root_of, validate
 
 CONTENT = "content"
@@ -396,27 +396,12 @@ class Workspace:
 
     def members(self, org: str) -> dict[str, str] | None:
         """user -> role of an organization in the working tree; None when it does not exist."""
-        members = rules.members_of(self.version(org_file(org)).mapping)
-        return {user: entries[0][0] for user, entries in members.items()} if members is not None else None
-
-    def users(self) -> dict[str, str | None]:
-        """lowercased email -> username (None for an email two users list: it identifies neither)."""
-        found: dict[str, str | None] = {}
-        for file in sorted(self.file("users").glob("*.yaml")):
-            emails = self.data(f"users/{file.name}").get("emails")
-            for email in emails if isinstance(emails, list) else []:
-                if isinstance(email, str):
-                    key = email_key(email)
-                    found[key] = file.stem if key not in found else None
-        return found
+        return rules.members_in(self.version(org_file(org)))
 
     @property
     def actor(self) -> Actor:
         if self._actor is None:
-            username = self.users().get(email_key(self.email))
-            site = self.data("site.yaml")
-            maintainers, bots = _names(site, "maintainers"), _names(site, "bots")
-            self._actor = Actor(self.email, username, username in maintainers, username in bots)
+            self._actor = FolderSnapshot(self.content).actor_of(self.email)
         return self._actor
 
     @property
@@ -438,15 +423,6 @@ class Workspace:
             for file in sorted(self.content.glob(pattern)):
                 return file.relative_to(self.content).as_posix()
         return None
-
-
-def org_file(org: str) -> str:
-    return f"organizations/{org}/organization.yaml"
-
-
-def _names(data: dict, key: str) -> frozenset[str]:
-    value = data.get(key)
-    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
 
 
 # ------------------------------------------------------------------------------------------ judge and apply
@@ -506,7 +482,7 @@ def command_hint(ws: Workspace, decision: Decision) -> str:
     admins = ", ".join(_admins(ws, org)) if org else ""
     ask_admin = f"ask an admin of {org} ({admins or 'none listed'}) to run it"
     join = f"to join {org}: portal request create {org} --comment 'why'"
-    maintainers = ", ".join(sorted(_names(ws.data("site.yaml"), "maintainers"))) or "none listed"
+    maintainers = ", ".join(sorted(listed(ws.data("site.yaml"), "maintainers"))) or "none listed"
     if not ws.actor.registered:
         return "register first: portal user register USERNAME --name 'Your Name'"
     rule = decision.rule

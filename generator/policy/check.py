@@ -210,7 +210,7 @@ class Approved:
     def site(self) -> tuple[frozenset[str], frozenset[str]]:
         """(maintainers, bots)."""
         data = self.parsed(CONTENT + "site.yaml").version.mapping
-        return (_names(data, "maintainers"), _names(data, "bots")) if data else (frozenset(), frozenset())
+        return listed(data, "maintainers"), listed(data, "bots")
 
     def users(self) -> Users:
         if self._users is None:
@@ -242,7 +242,8 @@ def _user_file(path: str) -> str | None:
     return rest[: -len(".yaml")] if rest.endswith(".yaml") and "/" not in rest and len(rest) > 5 else None
 
 
-def _names(data: dict | None, key: str) -> frozenset[str]:
+def listed(data: dict | None, key: str) -> frozenset[str]:
+    """The strings of the list ``data[key]`` (``maintainers``, ``bots`` of site.yaml); any other type: none."""
     value = data.get(key) if isinstance(data, dict) else None
     return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
 
@@ -303,10 +304,11 @@ class _Checker:
         if entry[1] not in self._users:
             users = Users()
             for name, (mode, blob) in self.repo.tree(entry[1]).items():
-                if mode in _FILE_MODES and name.endswith(".yaml") and len(name) > 5:
+                username = _user_file(USERS + name)
+                if mode in _FILE_MODES and username is not None:
                     found = person(self.parse(blob, USERS + name, keep_nodes=False).version.mapping)
                     if found is not None:
-                        users.people[name[: -len(".yaml")]] = found
+                        users.people[username] = found
             self._users[entry[1]] = users
         return self._users[entry[1]]
 
@@ -681,19 +683,33 @@ class FolderSnapshot:
             return Version(True, None, False)
         return parse_blob(raw, path, keep_nodes=False).version
 
-    def actor(self, who: str) -> Actor:
-        site = self.version("site.yaml").mapping or {}
-        maintainers, bots = _names(site, "maintainers"), _names(site, "bots")
+    def users(self) -> Users:
         users = Users()
         for file in sorted((self.content / "users").glob("*.yaml")):
             found = person(self.version(f"users/{file.name}").mapping)
             if found is not None:
                 users.people[file.stem] = found
+        return users
+
+    def actor_of(self, email: str, users: Users | None = None) -> Actor:
+        """The actor an email is here: the same lookup as the checker's approved state."""
+        username = (users or self.users()).lookup(email)
+        maintainers, bots = self.site()
+        return Actor(email, username, username in maintainers, username in bots)
+
+    def site(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(maintainers, bots)."""
+        site = self.version("site.yaml").mapping
+        return listed(site, "maintainers"), listed(site, "bots")
+
+    def actor(self, who: str) -> Actor:
+        """``who`` as a username or, with an ``@``, an email (someone not registered yet)."""
+        users = self.users()
         if "@" in who:
-            username = users.lookup(who)
-            return Actor(who, username, username in maintainers, username in bots)
+            return self.actor_of(who, users)
         if who not in users.people:
             raise UsageError(f"no user {who!r} in {self.content}/users: pass an email for someone not registered")
+        maintainers, bots = self.site()
         emails = users.people[who].emails
         return Actor(emails[0] if emails else f"{who}@unknown", who, who in maintainers, who in bots)
 
