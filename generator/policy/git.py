@@ -130,7 +130,15 @@ class Repo:
 
     # ------------------------------------------------------------------------------------------ commands
 
-    def _run(self, args: list[str], cwd: Path | None = None, check: bool = True, stdin: bytes | None = None) -> bytes:
+    def _exec(
+        self,
+        args: list[str],
+        ok: tuple[int, ...] | None = (0,),
+        cwd: Path | str | None = None,
+        stdin: bytes | None = None,
+    ) -> subprocess.CompletedProcess:
+        """Run ``git args``; a :class:`GitError` when it cannot run, or exits with a status not in ``ok``
+        (None: any status is an answer)."""
         try:
             done = subprocess.run(
                 ["git", *args],
@@ -145,10 +153,13 @@ class Repo:
             raise GitError(f"cannot run git: {exc}") from None
         except subprocess.TimeoutExpired:
             raise GitError(f"git {args[0]} did not finish in 10 minutes") from None
-        if check and done.returncode != 0:
+        if ok is not None and done.returncode not in ok:
             detail = done.stderr.decode(errors="replace").strip().splitlines()
             raise GitError(f"git {args[0]} failed: {detail[-1] if detail else 'exit ' + str(done.returncode)}")
-        return done.stdout
+        return done
+
+    def _run(self, args: list[str], cwd: Path | None = None, check: bool = True, stdin: bytes | None = None) -> bytes:
+        return self._exec(args, (0,) if check else None, cwd, stdin).stdout
 
     def is_shallow(self) -> bool:
         return self._run(["rev-parse", "--is-shallow-repository"]).strip() == b"true"
@@ -163,16 +174,7 @@ class Repo:
         return out.decode().strip()
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        done = subprocess.run(
-            ["git", "merge-base", "--is-ancestor", ancestor, descendant],
-            cwd=self.root,
-            env=self.env,
-            capture_output=True,
-            check=False,
-        )
-        if done.returncode not in (0, 1):
-            raise GitError(f"git merge-base failed: {done.stderr.decode(errors='replace').strip()}")
-        return done.returncode == 0
+        return self._exec(["merge-base", "--is-ancestor", ancestor, descendant], ok=(0, 1)).returncode == 0
 
     def commits(self, base: str, head: str) -> list[tuple[str, tuple[str, ...]]]:
         """Every commit of ``base..head``, parents before children, each with its parents."""
@@ -196,15 +198,7 @@ class Repo:
         """(tree, conflicted paths) of git's own merge of two commits, as ``git merge`` would make it; unrelated
         histories are merged as ``--allow-unrelated-histories`` does."""
         args = ["merge-tree", "--write-tree", "-z", "--name-only", "--no-messages", "--allow-unrelated-histories"]
-        try:
-            done = subprocess.run(
-                ["git", *args, one, other], cwd=self.root, env=self.env, capture_output=True, check=False, timeout=600
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise GitError(f"cannot run git merge-tree: {exc}") from None
-        if done.returncode not in (0, 1):
-            raise GitError(f"git merge-tree failed: {done.stderr.decode(errors='replace').strip()}")
-        fields = done.stdout.split(b"\0")
+        fields = self._exec([*args, one, other], ok=(0, 1)).stdout.split(b"\0")  # 1: conflicts
         return fields[0].decode(), {f.decode(errors="surrogateescape") for f in fields[1:] if f}
 
     def merge_file(self, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
@@ -217,12 +211,7 @@ class Repo:
             for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
                 Path(tmp, name).write_bytes(data)
                 files.append(str(Path(tmp, name)))
-            try:
-                done = subprocess.run(
-                    ["git", "merge-file", "-p", "-q", *files], env=self.env, capture_output=True, check=False
-                )
-            except OSError as exc:
-                raise GitError(f"cannot run git merge-file: {exc}") from None
+            done = self._exec(["merge-file", "-p", "-q", *files], ok=None, cwd=tmp)  # >0: conflicts
         return done.stdout if done.returncode == 0 else None
 
     def write_blob(self, data: bytes) -> str:
