@@ -38,4 +38,13 @@ def test_every_kind_of_page_is_valid_html(built_site: Path) -> None:
     missing = [str(f.relative_to(built_site)) for f in files if not f.is_file()]
     assert not missing, f"pages of the sample were not built: {missing}"
     messages = vnu_messages(files)
+    # The checker's language guess is probabilistic: a borderline page (an English page listing French
+    # descriptions) gets "appears to be written in" in some runs only, while a page whose lang is wrong gets it
+    # every time. Such a note fails the test when it comes back in two more runs of the checker.
+    guesses = [m for m in messages if "appears to be written in" in m]
+    for _ in range(2):
+        if guesses:
+            again = set(vnu_messages(sorted({Path(m.split(":", 1)[0]) for m in guesses})))
+            guesses = [m for m in guesses if m in again]
+    messages = [m for m in messages if "appears to be written in" not in m] + guesses
     assert not messages, f"the Nu HTML Checker {vnu_version()} says:\n" + "\n".join(messages)
