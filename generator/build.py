@@ -871,7 +871,7 @@ class Builder:
         renderer = Renderer(index, urls, theme_folder, self.environments[1], bytecode)
         statics = static_files(index, theme_folder)
         state = None if full else (self.state or cache.BuildState.load(content_dir, output))
-        if state is not None and (not output.is_dir() or output.stat().st_ino != state.output_inode):
+        if state is not None and not state.describes(output):
             state = None  # the folder was removed or replaced since (by another build, by hand)
         self.state = None  # until this build is through
         recording = index if self.warm else None

@@ -30,6 +30,7 @@ from typing import Any
 from .files import write_atomic
 
 CACHE_DIR = ".portal-cache"
+STAMP = ".portal-build"  # in the output folder: which saved build state wrote it (BuildState.digest)
 RACY_SECONDS = 2.0
 SHARDS = 32  # the file cache is split so that one edited file rewrites 1/32 of it
 
@@ -233,11 +234,17 @@ class BuildState:
     to its source digest; ``search`` is the key of the search index. ``committing`` is set while a
     rebuild moves files into place: a state found with it set means a rebuild was interrupted there, and the
     next build is a full one.
+
+    Which output folder the state describes is told by a *stamp*: a digest of the state's keys, saved with it
+    and written into the output as :data:`STAMP`. A folder whose stamp differs was replaced since (by another
+    build, by hand) and gets a full build. A copy of the folder keeps its stamp: a CI job that restores the
+    previous site and ``.portal-cache/`` from its cache (new inodes, new file times) builds incrementally. The
+    stamp depends only on what was built, so two builds of the same content still write the same bytes.
     """
 
     fingerprint: str = ""
     output: str = ""
-    output_inode: int = 0
+    stamp: str = ""
     globals: bytes = b""
     pages: dict[str, bytes] = field(default_factory=dict)
     units: dict[str, tuple[bytes, list[str]]] = field(default_factory=dict)
@@ -245,6 +252,18 @@ class BuildState:
     search: bytes = b""
     search_files: list[str] = field(default_factory=list)
     committing: bool = False
+
+    def digest(self) -> str:
+        """The stamp: the keys of everything the output holds, in a stable order (not the search key, which
+        a warm builder sets later, in the background, for the same files)."""
+        h = hashlib.blake2b(self.fingerprint.encode() + b"\0" + self.globals, digest_size=16)
+        for path, key in sorted(self.pages.items()):
+            h.update(f"\0p{path}\0".encode("utf-8", "surrogatepass") + key)
+        for name, (key, files) in sorted(self.units.items()):
+            h.update(f"\0u{name}\0{'/'.join(files)}\0".encode("utf-8", "surrogatepass") + key)
+        for path, key in sorted(self.static.items()):
+            h.update(f"\0s{path}\0".encode("utf-8", "surrogatepass") + key)
+        return h.hexdigest()
 
     @staticmethod
     def path(content_dir: Path, output: Path) -> Path:
@@ -273,20 +292,26 @@ class BuildState:
         state = _read_pickle(cls.path(content_dir, output))
         if not isinstance(state, cls) or state.committing or state.fingerprint != generator_fingerprint():
             return None
-        try:
-            inode = Path(output).stat().st_ino
-        except OSError:
-            return None
-        if state.output != str(Path(output).absolute()) or state.output_inode != inode:
+        if not state.describes(output):
             return None
         if cls.search_marker(content_dir, output).exists():
             state.search = b""  # no key matches: the search index is made again
         return state
 
+    def describes(self, output: Path) -> bool:
+        """Whether ``output`` is the folder this state was saved for, as that build left it (its stamp)."""
+        try:
+            stamp = (Path(output) / STAMP).read_bytes()
+        except OSError:
+            return False
+        return self.output == str(Path(output).absolute()) and bool(self.stamp) and stamp == self.stamp.encode()
+
     def save(self, content_dir: Path, output: Path) -> None:
         self.fingerprint = generator_fingerprint()
         self.output = str(Path(output).absolute())
-        self.output_inode = Path(output).stat().st_ino
+        self.stamp = self.digest()
+        if not self.describes(output):  # a build that changed nothing writes nothing
+            write_atomic(Path(output) / STAMP, self.stamp)
         _write_pickle(self.path(content_dir, output), self)
         self.unsaved_marker(content_dir, output).unlink(missing_ok=True)
 

@@ -218,6 +218,8 @@ def test_one_edit_renders_its_pages_and_leaves_other_files_alone(example: Path, 
     for rel, stamp in after.items():  # unchanged bytes: the very same file, not rewritten
         if rel not in changed:
             assert stamp == before[rel], rel
+    assert cache.STAMP in changed  # the build state changed, so does its stamp in the site (not a page)
+    changed.discard(cache.STAMP)
     assert len(changed) == again.written + sum(1 for rel in changed if rel.startswith("pagefind/"))
 
 
@@ -580,3 +582,53 @@ def test_a_fresh_checkout_parses_only_what_changed(example: Path, tmp_path: Path
     parsed.clear()
     validate_module.validate(example, cache=cache.FileCache.load(example))
     assert parsed == []
+
+
+def _restore_as_ci(saved: Path, target: Path) -> None:
+    """What a CI cache restore does: the folder back at its path, new inodes, the files' times kept."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(saved, target, copy_function=shutil.copy2)
+
+
+def _fresh_checkout(content: Path) -> None:
+    """What a clone does: every content file written anew at the same path (same bytes, new times)."""
+    fresh = content.with_name("clone")
+    shutil.copytree(content, fresh, copy_function=shutil.copyfile)
+    shutil.rmtree(content)
+    fresh.rename(content)
+
+
+def test_a_ci_job_with_the_site_and_cache_restored_builds_incrementally(example: Path, tmp_path: Path) -> None:
+    """The CI scenario: a fresh clone, ``.portal-cache/`` and the previous site restored from the CI cache
+    (new inodes), one dataset edited: an incremental build of that edit, equal to a full build."""
+    site, kept = tmp_path / "site", tmp_path / "ci-cache"
+    first = build(example, site)
+    shutil.copytree(site, kept / "site", copy_function=shutil.copy2)
+    shutil.copytree(cache.cache_dir(example), kept / "cache", copy_function=shutil.copy2)
+    shutil.rmtree(site)
+    shutil.rmtree(cache.cache_dir(example))
+    _fresh_checkout(example)
+    _restore_as_ci(kept / "site", site)
+    _restore_as_ci(kept / "cache", cache.cache_dir(example))
+    assert (site / cache.STAMP).is_file()
+    edit_dataset(example)
+    again = build(example, site)
+    assert again.incremental and again.rendered < first.pages // 10
+    build(example, tmp_path / "full", full=True)
+    assert files_of(site) == files_of(tmp_path / "full")
+
+
+def test_a_site_replaced_by_another_build_gets_a_full_build(example: Path, tmp_path: Path) -> None:
+    """Another content folder's build swapped in at the same path (its stamp differs): the saved state does
+    not describe it, so the next build makes everything anew rather than patch a foreign site."""
+    site, other = tmp_path / "site", tmp_path / "other" / "content"
+    build(example, site)
+    shutil.copytree(example, other)
+    edit_dataset(other)
+    build(other, tmp_path / "other-site")
+    shutil.rmtree(site)
+    shutil.copytree(tmp_path / "other-site", site, copy_function=shutil.copy2)
+    result = build(example, site)
+    assert not result.incremental
+    build(example, tmp_path / "full", full=True)
+    assert files_of(site) == files_of(tmp_path / "full")
