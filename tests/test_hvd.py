@@ -212,3 +212,21 @@ def test_hvd_datasets_name_the_regulation_and_their_categories(site) -> None:
     services = {s for d in distributions for s in graph.objects(d, DCAT.accessService)}
     assert services
     assert {rdflib.URIRef(u) for u in marked} == datasets | distributions | services
+
+
+# --- harvest -------------------------------------------------------------------------------------------------
+
+
+def test_harvested_categories_are_codes_and_unknown_ones_stay_raw() -> None:
+    from generator.harvest.mapping import RemoteDataset, to_record
+
+    remote = RemoteDataset(
+        remote_id="x",
+        title="Horaires",
+        licenses=["cc-by-4.0"],
+        hvd_categories=[BNA + "c_b79e35eb", "https://data.europa.eu/bna/c_4b74ea13", BNA + "c_unknown"],
+    )
+    record = to_record(remote, "org/h")
+    assert record.dataset["hvd_categories"] == ["c_b79e35eb", "c_4b74ea13"]
+    assert record.unmapped["hvd_categories"] == BNA + "c_unknown"
+    assert "hvd_categories" not in to_record(RemoteDataset(remote_id="y", title="T"), "org/h").dataset
