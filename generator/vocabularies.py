@@ -345,6 +345,7 @@ def _read_hvd_categories() -> dict[str, HvdCategory]:
 
 
 HVD_CATEGORIES: dict[str, HvdCategory] = _read_hvd_categories()
+HVD_LABELS: dict[str, Labels] = {code: category.labels for code, category in HVD_CATEGORIES.items()}  # for label()
 
 
 def hvd_code(value: str) -> str | None:
@@ -370,3 +371,9 @@ def hvd_top(code: str) -> str:
     while (parent := HVD_CATEGORIES[code].parent) is not None:
         code = parent
     return code
+
+
+def hvd_facet(codes: list[str]) -> list[str]:
+    """The categories a search filter files content under: its own and the top categories above them, so that
+    filtering by a theme (Mobility) finds content marked with one of its sub-categories (Transport networks)."""
+    return list(dict.fromkeys([*(hvd_top(code) for code in codes), *codes]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,36 @@ def test_harvested_categories_are_codes_and_unknown_ones_stay_raw() -> None:
     assert record.dataset["hvd_categories"] == ["c_b79e35eb", "c_4b74ea13"]
     assert record.unmapped["hvd_categories"] == BNA + "c_unknown"
     assert "hvd_categories" not in to_record(RemoteDataset(remote_id="y", title="T"), "org/h").dataset
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "words"),
+    [("", ["Données de forte valeur (UE)", ">Mobilité</a>", ">Réseaux de transport</a>", "Règlement d'exécution"]),
+     ("en/", ["High-value data (EU)", ">Mobility</a>", ">Transport networks</a>", "Implementing Regulation"])],
+)  # fmt: skip
+def test_the_dataset_page_shows_its_categories_in_the_readers_language(site, prefix: str, words: list[str]) -> None:
+    html = (site / prefix / "datasets" / "gtfs-reseau-ligeo" / "index.html").read_text(encoding="utf-8")
+    for word in words:
+        assert word in html
+    assert f'<a href="{BNA}c_b79e35eb" rel="noopener">' in html
+    assert f'href="{HVD_LEGISLATION}"' in html
+    other = (site / prefix / "datasets" / "plui-val-de-loire" / "index.html").read_text(encoding="utf-8")
+    assert "badge-hvd" not in other and "hvd:" not in other
+
+
+def test_listings_badge_the_high_value_datasets(site) -> None:
+    for prefix in ("", "en/"):
+        pages = [site / prefix / "datasets" / "index.html", *(site / prefix / "datasets" / "page").glob("*/index.html")]
+        badges = sum(p.read_text(encoding="utf-8").count('class="badge badge-hvd"') for p in pages)
+        assert badges == len(EXAMPLE_HVD), prefix
+
+
+def test_the_search_files_each_hvd_dataset_under_its_categories_and_their_themes(site) -> None:
+    html = (site / "en" / "datasets" / "occupation-sols-regionale" / "index.html").read_text(encoding="utf-8")
+    filters = sorted(set(re.findall(r'data-pagefind-filter="hvd:([^"]+)"', html)))
+    assert filters == ["All high-value data", "Earth observation and environment", "Land cover"]
+    french = (site / "datasets" / "occupation-sols-regionale" / "index.html").read_text(encoding="utf-8")
+    assert 'data-pagefind-filter="hvd:Occupation des terres"' in french
