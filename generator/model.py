@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .load import Entry
+from .vocabularies import hvd_codes
 
 Owner = tuple[str, str]  # ("organization", slug) or ("user", username)
 
@@ -162,6 +163,8 @@ class Dataset:
     # without dates, the harvest's. That one is ours, never published as the dataset's.
     issued: str | None = None
     modified: str | None = None
+    # the EU high-value dataset categories it belongs to, as codes (c_b79e35eb) whichever form the file wrote
+    hvd_categories: list[str] = field(default_factory=list)
 
     @classmethod
     def from_data(cls, slug: str, owner: Owner, path: str, data: dict[str, Any]) -> Dataset:
@@ -174,7 +177,13 @@ class Dataset:
             slug=slug,
             owner=owner,
             path=path,
-            **{**data, "resources": resources, "created": created, "last_modified": changed},
+            **{
+                **data,
+                "resources": resources,
+                "created": created,
+                "last_modified": changed,
+                "hvd_categories": hvd_codes(data.get("hvd_categories", [])),
+            },
             issued=issued,
             modified=modified,
         )

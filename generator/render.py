@@ -36,12 +36,16 @@ from .export import schemaorg
 from .vocabularies import (
     BADGES,
     GRANULARITIES,
+    HVD_CATEGORIES,
+    HVD_LABELS,
+    HVD_LEGISLATION,
     LICENSES,
     RESOURCE_TYPES,
     REUSE_TOPICS,
     REUSE_TYPES,
     ROLES,
     frequency_label,
+    hvd_facet,
     label,
 )
 
@@ -211,6 +215,9 @@ def make_environment(
         check_problem=linkcheck.problem,
         label=lambda table, key: label(_TABLES[table], key, language),
         frequency_label=lambda key: frequency_label(key, language),
+        hvd_categories=HVD_CATEGORIES,
+        hvd_facet=hvd_facet,
+        hvd_legislation=HVD_LEGISLATION,
         localized=lambda dataset: localized(dataset, language, urls.languages[0]),
         spatial_svg=lambda spatial: geometry.outline_svg(spatial.get("bbox"), spatial.get("geometry")),
     )
@@ -250,6 +257,7 @@ def localized(dataset: Any, language: str, default: str) -> dict[str, Any]:
 _TABLES: dict[str, Any] = {
     "badge": BADGES,
     "granularity": GRANULARITIES,
+    "hvd": HVD_LABELS,
     "resource_type": RESOURCE_TYPES,
     "reuse_topic": REUSE_TOPICS,
     "reuse_type": REUSE_TYPES,

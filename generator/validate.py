@@ -315,7 +315,8 @@ def _from_schema_error(doc: Document, kind: str, error: Any) -> list[Problem]:
         options = [str(v) for v in sub.get("enum", [])]
         value = str(error.instance)
         close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]}?" if close else "allowed: " + ", ".join(options)
+        # a long list (the EU's categories) says where to find the values rather than listing them
+        hint = f"did you mean {close[0]}?" if close else (hint or "allowed: " + ", ".join(options))
         if doc.implicit.get(path) in ("boolean", "number"):
             hint = f"YAML reads this unquoted value as {_YAML_READS[doc.implicit[path]]}: put it in quotes"
         return [

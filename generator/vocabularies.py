@@ -7,9 +7,11 @@ a harvester mapping values) can read them too; :func:`label` picks one with a fa
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 Labels = dict[str, str]
 
@@ -311,3 +313,67 @@ def label(table: dict[str, Labels], key: str, language: str) -> str:
 def frequency_label(key: str, language: str) -> str:
     entry = FREQUENCIES.get(key)
     return key if entry is None else entry[0].get(language) or entry[0]["en"]
+
+
+# --- the EU's high-value datasets (Implementing Regulation (EU) 2023/138) ---------------------------------
+
+HVD_SCHEME = "http://data.europa.eu/bna/asd487ae75"  # the Publications Office's "High-value dataset categories"
+HVD_CONCEPTS = "http://data.europa.eu/bna/"  # a category's URI is this prefix and its code
+HVD_LEGISLATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"  # what an HVD's dcatap:applicableLegislation names
+
+
+@dataclass(frozen=True)
+class HvdCategory:
+    """One concept of the EU list: a top category (``parent`` None) or a sub-category, labelled as published."""
+
+    code: str  # c_b79e35eb
+    parent: str | None
+    labels: Labels
+
+    @property
+    def uri(self) -> str:
+        return HVD_CONCEPTS + self.code
+
+
+def _read_hvd_categories() -> dict[str, HvdCategory]:
+    """The table shipped in ``data/hvd-categories.csv`` (source, version and licence: ``data/README.md``)."""
+    with (Path(__file__).parent / "data" / "hvd-categories.csv").open(encoding="utf-8", newline="") as f:
+        return {
+            row["code"]: HvdCategory(row["code"], row["parent"] or None, {"en": row["en"], "fr": row["fr"]})
+            for row in csv.DictReader(f)
+        }
+
+
+HVD_CATEGORIES: dict[str, HvdCategory] = _read_hvd_categories()
+HVD_LABELS: dict[str, Labels] = {code: category.labels for code, category in HVD_CATEGORIES.items()}  # for label()
+
+
+def hvd_code(value: str) -> str | None:
+    """The code of a category written as its code or its URI (http or https), None when it is not in the list.
+
+    Content may hold either form; the model, the pages and the exports use the code, the one canonical form.
+    """
+    value = value.strip()
+    for prefix in (HVD_CONCEPTS, "https://data.europa.eu/bna/"):
+        if value.startswith(prefix):
+            value = value[len(prefix) :]
+            break
+    return value if value in HVD_CATEGORIES else None
+
+
+def hvd_codes(values: list[str]) -> list[str]:
+    """The codes of validated category values (codes or URIs), each once, in the order written."""
+    return list(dict.fromkeys(code for code in map(hvd_code, values) if code is not None))
+
+
+def hvd_top(code: str) -> str:
+    """The top category (one of the regulation's six themes) a category belongs to: itself when it is one."""
+    while (parent := HVD_CATEGORIES[code].parent) is not None:
+        code = parent
+    return code
+
+
+def hvd_facet(codes: list[str]) -> list[str]:
+    """The categories a search filter files content under: its own and the top categories above them, so that
+    filtering by a theme (Mobility) finds content marked with one of its sub-categories (Transport networks)."""
+    return list(dict.fromkeys([*(hvd_top(code) for code in codes), *codes]))

@@ -99,6 +99,21 @@ def test_filters_alone_list_datasets(page, site_url: str) -> None:
     assert page.locator("#search-facets input[value=GTFS]").is_checked()
 
 
+def test_the_high_value_facet_filters_by_eu_category(page, site_url: str) -> None:
+    """The EU high-value datasets facet: all of them, then one theme, which includes its sub-categories."""
+    page.goto(f"{site_url}en/datasets/")
+    wait_for_search(page)
+    facet = page.locator("#search-facets fieldset[data-facet=hvd]")
+    assert facet.locator("legend").inner_text() == "High-value data (EU)"
+    facet.get_by_label(re.compile("All high-value data")).check()
+    page.wait_for_url(re.compile(r"hvd="))
+    page.wait_for_function("document.querySelectorAll('#search-results > li').length === 4")
+    page.goto(f"{site_url}datasets/?hvd=Mobilit%C3%A9")
+    wait_for_search(page)
+    page.wait_for_function("document.querySelectorAll('#search-results > li').length === 1")
+    assert "GTFS" in page.locator("#search-results a").first.inner_text()
+
+
 def test_organization_dashboard(page, site_url: str) -> None:
     page.goto(f"{site_url}datasets/{DATASET}/")
     page.locator(".sidebar .owner a").click()

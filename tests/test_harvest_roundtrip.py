@@ -1,8 +1,9 @@
 """Round trip: the portal's own DCAT export, harvested into an empty organization, gives back its datasets.
 
 Equal on every field DCAT carries (title, description, license, frequency, temporal and spatial coverage,
-tags, dates, contact point, resources with URL, title, format, media type, size, checksum, dates). Resource
-ids, resource types other than API, and private datasets are not in the export, by design.
+tags, dates, contact point, high-value dataset categories, resources with URL, title, format, media type, size,
+checksum, dates). Resource ids, resource types other than API, and private datasets are not in the export, by
+design.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from generator.cli import main  # noqa: E402
 from generator.harvest import run  # noqa: E402
 from generator.harvest.fetch import Fetcher  # noqa: E402
 from generator.validate import validate  # noqa: E402
+from generator.vocabularies import hvd_codes  # noqa: E402
 
 MIRROR = "miroir"
 EXPORTED_FREQUENCIES_WITHOUT_EU_CODE = {"fourTimesADay", "threeTimesADay", "fourTimesAWeek"}  # exported as OTHER
@@ -60,6 +62,7 @@ def comparable(data: dict) -> dict:
     out["created"] = data["created"]
     out["last_modified"] = _instant(data["last_modified"])
     out["email"] = (data.get("contact_point") or {}).get("email")
+    out["hvd_categories"] = sorted(hvd_codes(data.get("hvd_categories", [])))  # the file may hold URIs
     out["resources"] = sorted((_resource(r) for r in data.get("resources", [])), key=lambda r: (r["url"], r["title"]))
     return out
 

@@ -22,6 +22,12 @@ unknown language stays untagged rather than mislabelled, and ``translations`` ad
 ``dct:language`` is the data's (``data_languages``), never the interface's. A harvested dataset carries its
 provenance: the remote identifier (``dct:identifier`` and ``adms:identifier``) and the remote dataset
 (``prov:wasDerivedFrom``). Its dates are the ones its source stated, none when it stated none.
+High-value datasets (``hvd_categories``) follow DCAT-AP HVD: the dataset, each of its distributions and the
+data service of an API resource name the regulation (``dcatap:applicableLegislation``, an ``eli:LegalResource``);
+the dataset and its services carry their ``dcatap:hvdCategory`` concepts (``skos:Concept`` with both labels and
+``skos:inScheme``); a service also gets the contact point and a documentation page (the dataset's), and the
+URLs the HVD range shapes constrain are typed ``rdfs:Resource``, so the HVD part validates without inference.
+:meth:`CatalogWriter.mark_hvd` does it for any node, dataset or data service.
 Spatial coverage is GeoDCAT-AP's: ``dct:Location`` with ``dcat:bbox`` and ``locn:geometry`` as
 ``gsp:wktLiteral``, named places by URI or ``skos:prefLabel``.
 """
@@ -33,7 +39,7 @@ from typing import Any
 
 from .. import geometry
 from ..model import Dataset, Organization, Resource
-from ..vocabularies import FREQUENCIES_EU, LICENSES
+from ..vocabularies import FREQUENCIES_EU, HVD_CATEGORIES, HVD_LEGISLATION, HVD_SCHEME, LICENSES
 from .rdf import IRI, BNode, Literal, Node, iri, text, typed
 
 EU = "http://publications.europa.eu/resource/authority/"
@@ -205,6 +211,31 @@ class CatalogWriter:
             out.append(Node(term, ["dct:MediaTypeOrExtent"], [("rdfs:label", text(fmt))]))
         return term
 
+    def resource(self, term: IRI, out: list[Node]) -> IRI:
+        """``term`` typed ``rdfs:Resource`` (once): the DCAT-AP HVD range shapes ask for it, without inference."""
+        if self._once("resource:" + term.value):
+            out.append(Node(term, ["rdfs:Resource"]))
+        return term
+
+    def mark_hvd(self, node: Node, categories: list[str], out: list[Node]) -> None:
+        """What makes a dataset or data service a high-value one: the regulation, and its categories if any.
+
+        A distribution of a high-value dataset gets the regulation alone (``categories`` empty).
+        """
+        legislation = IRI(HVD_LEGISLATION)
+        if self._once(HVD_LEGISLATION):
+            out.append(Node(legislation, ["eli:LegalResource"]))
+        node.add("dcatap:applicableLegislation", legislation)
+        for code in categories:
+            category = HVD_CATEGORIES[code]
+            term = IRI(category.uri)
+            if self._once(category.uri):
+                concept = Node(term, ["skos:Concept"], [("skos:inScheme", IRI(HVD_SCHEME))])
+                for lang, label in category.labels.items():
+                    concept.add("skos:prefLabel", text(label, lang))
+                out.append(concept)
+            node.add("dcatap:hvdCategory", term)
+
     def media_type(self, mime: str, out: list[Node]) -> IRI:
         term = IRI(iri("https://www.iana.org/assignments/media-types/" + mime))
         if self._once(term.value):
@@ -250,7 +281,10 @@ class CatalogWriter:
         node.add("dct:license", license_term)
         node.add("dct:accessRights", self._concept(ACCESS_PUBLIC, "dct:RightsStatement", "access-right", out))
         node.add("dct:accrualPeriodicity", self.frequency(dataset.frequency, out))
-        node.add("dcat:contactPoint", self._dataset_contact(dataset, uri, out))
+        contact = self._dataset_contact(dataset, uri, out)
+        node.add("dcat:contactPoint", contact)
+        if dataset.hvd_categories:
+            self.mark_hvd(node, dataset.hvd_categories, out)
         if dataset.temporal_coverage:
             period = IRI(uri.value + "#temporal")
             node.add("dct:temporal", period)
@@ -272,10 +306,24 @@ class CatalogWriter:
         for resource in dataset.resources:
             dist = self.distribution_uri(resource)
             node.add("dcat:distribution", dist)
-            out.append(self._distribution(dist, resource, license_term, out, lang))
+            hvd = (dataset, contact) if dataset.hvd_categories else None
+            out.append(self._distribution(dist, resource, license_term, out, lang, hvd))
+        if dataset.hvd_categories:
+            self._hvd_extras(dataset, out)
         # the page: the landing page is a foaf:Document (the range shapes check its class)
         node.types.append("foaf:Document")
         return out
+
+    def _hvd_extras(self, dataset: Dataset, out: list[Node]) -> None:
+        """The URLs of a high-value dataset's contact and distributions, typed as the HVD range shapes ask."""
+        kind, slug = dataset.owner
+        org = self.index.portal.organizations.get(slug) if kind == "organization" else None
+        contact = dataset.contact_point or (org.contact_point if org else None) or {}
+        urls = ["mailto:" + contact["email"]] if contact.get("email") else []
+        urls += [contact["url"]] if contact.get("url") else []
+        urls += [resource.url for resource in dataset.resources]
+        for url in urls:
+            self.resource(IRI(iri(url)), out)
 
     def _dataset_contact(self, dataset: Dataset, uri: IRI, out: list[Node]) -> IRI | None:
         if dataset.contact_point:
@@ -325,9 +373,18 @@ class CatalogWriter:
         return subject
 
     def _distribution(
-        self, subject: IRI, resource: Resource, license_term: Any, out: list[Node], lang: str | None = None
+        self,
+        subject: IRI,
+        resource: Resource,
+        license_term: Any,
+        out: list[Node],
+        lang: str | None = None,
+        hvd: tuple[Dataset, IRI | None] | None = None,
     ) -> Node:
+        """A distribution; ``hvd``, the high-value dataset it belongs to and its contact, adds the HVD terms."""
         node = Node(subject, ["dcat:Distribution"])
+        if hvd is not None:
+            self.mark_hvd(node, [], out)
         node.add("dct:identifier", text(resource.id))
         node.add("dct:title", text(resource.title, lang))
         if resource.description:
@@ -339,13 +396,15 @@ class CatalogWriter:
         else:  # a service to call: DCAT's data service, which a harvester reads back as an API
             service = IRI(subject.value + "#service")
             node.add("dcat:accessService", service)
-            out.append(
-                Node(
-                    service,
-                    ["dcat:DataService"],
-                    [("dct:title", text(resource.title, lang)), ("dcat:endpointURL", url)],
-                )
+            service_node = Node(
+                service, ["dcat:DataService"], [("dct:title", text(resource.title, lang)), ("dcat:endpointURL", url)]
             )
+            if hvd is not None:  # DCAT-AP HVD asks a service for its contact and its documentation too
+                dataset, contact = hvd
+                self.mark_hvd(service_node, dataset.hvd_categories, out)
+                service_node.add("dcat:contactPoint", contact)
+                service_node.add("foaf:page", self.dataset_uri(dataset))
+            out.append(service_node)
         node.add("dct:format", self.file_format(resource.format, out))
         if resource.mime:
             node.add("dcat:mediaType", self.media_type(resource.mime, out))

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 PREFIXES: dict[str, str] = {
     "adms": "http://www.w3.org/ns/adms#",
     "dcat": "http://www.w3.org/ns/dcat#",
+    "dcatap": "http://data.europa.eu/r5r/",
     "dct": "http://purl.org/dc/terms/",
+    "eli": "http://data.europa.eu/eli/ontology#",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "gsp": "http://www.opengis.net/ont/geosparql#",
     "hydra": "http://www.w3.org/ns/hydra/core#",

@@ -2,9 +2,9 @@
 
 Symmetric to DCAT-AP 3 (what the portal's DCAT export writes): dct:title, dct:description, dcat:keyword,
 dct:license, dct:accrualPeriodicity, dct:temporal (dcat:startDate/endDate), dct:spatial, dcat:contactPoint
-(vCard), dct:issued/modified, and dcat:distribution with dcat:downloadURL/accessURL, dct:format,
-dcat:mediaType, dcat:byteSize, spdx:checksum, dct:license. Literals in several languages are read in the
-site's languages first (then untagged, then English, then any).
+(vCard), dct:issued/modified, DCAT-AP HVD's dcatap:hvdCategory, and dcat:distribution with
+dcat:downloadURL/accessURL, dct:format, dcat:mediaType, dcat:byteSize, spdx:checksum, dct:license. Literals in
+several languages are read in the site's languages first (then untagged, then English, then any).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS
 
+from ..vocabularies import HVD_LEGISLATION
 from .errors import CatalogueError, FetchError, HarvestError
 from .fetch import Fetcher, Page
 from .mapping import RemoteDataset, RemoteResource
@@ -34,6 +35,7 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SCHEMA = Namespace("http://schema.org/")
 SCHEMA_S = Namespace("https://schema.org/")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
 DCAT_SERIES = URIRef("http://www.w3.org/ns/dcat#DatasetSeries")
 
 ACCEPT = (
@@ -69,6 +71,7 @@ _READ = frozenset({
     DCTERMS.identifier, DCTERMS.title, DCTERMS.description, DCTERMS.language, DCTERMS.license,
     DCTERMS.accrualPeriodicity, DCAT.keyword, DCTERMS.issued, DCTERMS.created, DCTERMS.modified,
     DCTERMS.temporal, DCTERMS.spatial, DCAT.contactPoint, DCAT.distribution, DCTERMS.publisher, DCAT.landingPage,
+    DCATAP.hvdCategory,
 })  # fmt: skip
 
 
@@ -365,16 +368,20 @@ class _Reader:
             sort_lists=True,
             label=None if uri else f"_:{s}",
             unread=self.unread(s),
+            hvd_categories=self.values(s, DCATAP.hvdCategory),
         )
 
     def unread(self, s: Any) -> dict[str, str]:
         """The dataset's properties no content field holds (dcat:theme, dct:provenance...), raw, by CURIE."""
         found: dict[str, list[str]] = {}
+        hvd = (s, DCATAP.hvdCategory, None) in self.g
         for predicate, obj in self.g.predicate_objects(s):
             if predicate in _READ or predicate == RDF.type:
                 continue
             if predicate == DCTERMS.accessRights and str(obj).endswith("/access-right/PUBLIC"):
                 continue  # what every dataset of the portal is
+            if predicate == DCATAP.applicableLegislation and str(obj) == HVD_LEGISLATION and hvd:
+                continue  # what hvd_categories says
             value = self._as_text(obj) or ("(a described node)" if isinstance(obj, BNode) else None)
             if value:
                 found.setdefault(_curie(predicate), []).append(value)

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .. import geometry
-from ..vocabularies import FREQUENCIES, FREQUENCIES_EU, match_license
+from ..vocabularies import FREQUENCIES, FREQUENCIES_EU, hvd_code, match_license
 
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
@@ -109,6 +109,13 @@ def map_frequency(value: str | None) -> tuple[str | None, str | None]:
         key = key.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
     found = _FREQUENCIES.get(key) or _FREQUENCIES.get(key.replace("_", " ")) or _BY_PERIOD.get(_period(key))
     return (found, None) if found else ("unknown", raw)
+
+
+def map_hvd(values: list[str]) -> tuple[list[str], list[str]]:
+    """The codes of the EU high-value dataset categories among remote values (URIs or codes), each once, and
+    the values that are no category of the list (kept raw in ``harvest.unmapped``)."""
+    codes = [code for code in map(hvd_code, values) if code is not None]
+    return list(dict.fromkeys(codes)), [v for v in values if hvd_code(v) is None]
 
 
 _DURATION = re.compile(
@@ -487,6 +494,7 @@ class RemoteDataset:
     sort_lists: bool = False  # RDF has no order: sort keywords and resources so every run agrees
     label: str | None = None  # how the job log names a record without URI: its blank node label
     unread: dict[str, str] = field(default_factory=dict)  # source fields no content field holds, kept raw
+    hvd_categories: list[str] = field(default_factory=list)  # dcatap:hvdCategory values (URIs of the EU list)
 
 
 @dataclass
@@ -576,6 +584,11 @@ def to_record(remote: RemoteDataset, namespace: str) -> Record:
     contact = _contact(remote.contact)
     if contact:
         data["contact_point"] = contact
+    hvd, raw_hvd = map_hvd(sorted(remote.hvd_categories) if remote.sort_lists else remote.hvd_categories)
+    if hvd:
+        data["hvd_categories"] = hvd
+    if raw_hvd:
+        unmapped["hvd_categories"] = " | ".join(raw_hvd)[:2000]
     resources = []
     seen_ids: set[str] = set()
     remotes = sorted(remote.resources, key=lambda r: (r.url or "", r.key)) if remote.sort_lists else remote.resources

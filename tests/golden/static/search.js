@@ -3,7 +3,7 @@
 // every search form of the site submits to. The state lives in the URL (?q=word&organization=Name&tag=x),
 // so a search can be bookmarked, shared and navigated with the browser's back button.
 
-const FACETS = ["organization", "tag", "format", "license", "frequency"];
+const FACETS = ["organization", "tag", "format", "license", "frequency", "hvd"];
 const SHOWN = 5; // facet values shown before "Show all"
 const PAGE = 20; // results per "More results"
 
