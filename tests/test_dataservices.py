@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT
 from gitrepo import ORG, GitRepo, denied
+from test_contrib_roles import NOW, act, assert_good, clean, contrib_repo, head, read
 
 from generator.cli import main
 from generator.model import Portal
@@ -99,3 +100,69 @@ def test_can_answers_for_an_api(runner, repo: GitRepo, user: str, code: int, rul
     result = runner.invoke(main, ["can", user, "create", target, "--content", str(repo.root / "content")])
     assert result.exit_code == code, result.output
     assert f": {rule}: " in result.output
+
+
+# contributor commands ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def contrib(tmp_path, monkeypatch) -> GitRepo:
+    return contrib_repo(tmp_path, monkeypatch)
+
+
+def test_create_edit_delete_an_api_with_the_commands(runner, contrib: GitRepo) -> None:
+    base = head(contrib)
+    args = ["dataservice", "create", "ville-exemple", "api-arrets", "--title", "API des arrêts"]
+    args += ["--base-url", "https://api.example.org/arrets/", "--dataset", "arrets-de-bus"]
+    args += ["--description-url", "https://api.example.org/arrets/openapi.json", "--description-format", "openapi"]
+    done = act(runner, contrib, "paul", *args)
+    assert done.exit_code == 0, done.output
+    assert read(contrib, API)["endpoint_description"] == {
+        "url": "https://api.example.org/arrets/openapi.json",
+        "format": "openapi",
+    }
+    assert_good(contrib, base)
+
+    # an edit keeps the comments and layout of the file, and stamps last_modified
+    file = contrib.path(API)
+    file.write_text(file.read_text().replace("access_type: open", "access_type: open  # pour tous"))
+    contrib.commit("paul")
+    edited = act(runner, contrib, "jeanne", "dataservice", "edit", "api-arrets", "--title", "API v2")
+    assert edited.exit_code == 0, edited.output
+    text = file.read_text()
+    assert "access_type: open  # pour tous" in text and "title: API v2" in text
+    assert read(contrib, API)["last_modified"] == NOW
+
+    shown = act(runner, contrib, "lucas", "dataservice", "list", "--format", "json", commit=False)
+    assert '"api-arrets"' in shown.output
+
+    assert act(runner, contrib, "lucas", "dataservice", "delete", "api-arrets").exit_code == 1
+    gone = act(runner, contrib, "paul", "dataservice", "delete", "api-arrets")
+    assert gone.exit_code == 0 and not file.exists()
+    assert_good(contrib, base)
+
+
+def test_the_commands_refuse_bad_input_up_front(runner, contrib: GitRepo) -> None:
+    base = head(contrib)
+    create = ["dataservice", "create", "ville-exemple", "api", "--title", "API", "--base-url", "https://a.example.org/"]
+    unknown = act(runner, contrib, "paul", *create, "--dataset", "inconnu")
+    assert unknown.exit_code == 1 and "no dataset inconnu" in unknown.output
+    half = act(runner, contrib, "paul", *create, "--description-url", "https://a.example.org/o.json")
+    assert half.exit_code == 2 and "together" in half.output
+    bad_url = act(
+        runner,
+        contrib,
+        "paul",
+        "dataservice",
+        "create",
+        "ville-exemple",
+        "api",
+        "--title",
+        "A",
+        "--base-url",
+        "ftp://x",
+    )
+    assert bad_url.exit_code == 1 and "base_api_url" in bad_url.output and "Traceback" not in bad_url.output
+    taken = act(runner, contrib, "paul", "dataservice", "create", "ville-exemple", "arrets-de-bus", "--title", "A")
+    assert taken.exit_code == 2  # --base-url is required
+    assert clean(contrib) and head(contrib) == base
