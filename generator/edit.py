@@ -828,12 +828,7 @@ def dataset_create(
     commit: bool = False,
 ) -> Result:
     ws.me  # noqa: B018  (an unknown email stops here, saying how to register)
-    owner = _owner(ws, owner_org, personal)
-    _slug(slug, "dataset slug")
-    existing = ws.find("datasets", slug)
-    if existing:
-        raise EditError(f"the dataset slug {slug} is taken (content/{existing})")
-    path = owned_path(owner, "datasets", slug)
+    path = _new_owned_path(ws, "dataset", _owner(ws, owner_org, personal), slug)
     data: dict[str, Any] = {"title": title, "description": description or title, "license": license}
     if frequency:
         data["frequency"] = frequency
@@ -951,13 +946,8 @@ def reuse_create(
     _slug(slug, "reuse slug")
     if not datasets:
         raise UsageError("a reuse references at least one dataset (--dataset SLUG)")
-    missing = [d for d in datasets if ws.find("datasets", d) is None]
-    if missing:
-        raise EditError(f"no dataset {', '.join(missing)}")
-    existing = ws.find("reuses", slug)
-    if existing:
-        raise EditError(f"the reuse slug {slug} is taken (content/{existing})")
-    path = owned_path(owner, "reuses", slug)
+    _need_datasets(ws, datasets)
+    path = _new_owned_path(ws, "reuse", owner, slug)
     data: dict[str, Any] = {"title": title, "description": description or title, "url": url, "type": type}
     if topic:
         data["topic"] = topic
@@ -965,6 +955,56 @@ def reuse_create(
     data["datasets"] = list(datasets)
     change = Change(path, YamlFile.new(path, data).dump())
     return apply(ws, [change], f"Reference the reuse {slug}", [f"created the reuse {slug} ({path})"], commit)
+
+
+def dataservice_create(
+    ws: Workspace,
+    owner_org: str | None,
+    slug: str,
+    title: str,
+    base_api_url: str,
+    access_type: str = "open",
+    description: str = "",
+    datasets: Iterable[str] = (),
+    endpoint_description: tuple[str, str] | None = None,
+    authorization_request_url: str | None = None,
+    license: str | None = None,
+    personal: bool = False,
+    commit: bool = False,
+) -> Result:
+    """Publish an API: as a dataset, under an organization or a personal space; ``endpoint_description`` is
+    (url, format) of its OpenAPI document, WMS GetCapabilities..."""
+    ws.me  # noqa: B018
+    path = _new_owned_path(ws, "dataservice", _owner(ws, owner_org, personal), slug)
+    _need_datasets(ws, datasets)
+    data: dict[str, Any] = {"title": title, "description": description or title, "base_api_url": base_api_url}
+    if endpoint_description:
+        data["endpoint_description"] = dict(zip(("url", "format"), endpoint_description, strict=True))
+    data["access_type"] = access_type
+    if authorization_request_url:
+        data["authorization_request_url"] = authorization_request_url
+    if license:
+        data["license"] = license
+    if datasets:
+        data["datasets"] = list(datasets)
+    data["created"] = ws.today
+    change = Change(path, YamlFile.new(path, data).dump())
+    return apply(ws, [change], f"Publish the API {slug}", [f"created the API {slug} ({path})"], commit)
+
+
+def _new_owned_path(ws: Workspace, kind: str, owner: tuple[str, str], slug: str) -> str:
+    """Where a new dataset, API or reuse of ``owner`` goes; its slug must be free across the portal."""
+    _slug(slug, f"{kind} slug")
+    existing = ws.find(FOLDERS[kind], slug)
+    if existing:
+        raise EditError(f"the {kind} slug {slug} is taken (content/{existing})")
+    return owned_path(owner, FOLDERS[kind], slug)
+
+
+def _need_datasets(ws: Workspace, datasets: Iterable[str]) -> None:
+    missing = [d for d in datasets if ws.find("datasets", d) is None]
+    if missing:
+        raise EditError(f"no dataset {', '.join(missing)} (portal dataset list shows them)")
 
 
 # ------------------------------------------------------------------------------------------------ discussions
@@ -1026,7 +1066,7 @@ def discussion_close(ws: Workspace, id: str, message: str = "", commit: bool = F
 
 # ------------------------------------------------------------------------------- list, show, edit, delete, move
 
-FOLDERS = {"dataset": "datasets", "reuse": "reuses", "discussion": "discussions"}
+FOLDERS = {"dataset": "datasets", "dataservice": "dataservices", "reuse": "reuses", "discussion": "discussions"}
 KINDS = ("user", "organization", "request", "harvester", *FOLDERS)
 REMOVE = object()  # a field value that removes the field
 
@@ -1153,7 +1193,7 @@ def edit_item(ws: Workspace, kind: str, name: str, fields: dict[str, Any], commi
         raise UsageError(
             f"nothing to change in the {kind} {name}: give a new value (portal {CLI_GROUP[kind]} edit --help)"
         )
-    if kind == "dataset":
+    if kind in ("dataset", "dataservice"):
         file.data["last_modified"] = ws.stamp
     summary = [f"edited the {kind} {name}: {', '.join(changed)}"]
     return apply(ws, [_changed(file)], f"Edit the {kind} {name}", summary, commit)

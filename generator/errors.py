@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "missing-owner": "content under an organization or user that does not exist",
     "duplicate-dataset": "a dataset slug used twice in the portal",
     "duplicate-reuse": "a reuse slug used twice in the portal",
+    "duplicate-dataservice": "an API (data service) slug used twice in the portal",
     "duplicate-discussion": "a discussion id used twice in the portal",
     "duplicate-resource-id": "a resource id used twice in the portal",
     "duplicate-zone": "a zone code listed twice in zones.yaml",

@@ -25,6 +25,7 @@ class Index:
     users: dict[str, Entry] = field(default_factory=dict)
     organizations: dict[str, Entry] = field(default_factory=dict)
     datasets: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
+    dataservices: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
     reuses: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
     discussions: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
     requests: list[Entry] = field(default_factory=list)
@@ -43,7 +44,7 @@ class Index:
                 index.users[loc.user] = entry
             elif loc.kind == "organization":
                 index.organizations[loc.org] = entry
-            elif loc.kind in ("dataset", "reuse", "discussion"):
+            elif loc.kind in ("dataset", "dataservice", "reuse", "discussion"):
                 getattr(index, loc.kind + "s")[loc.slug].append(entry)
             elif loc.kind == "request":
                 index.requests.append(entry)
@@ -71,8 +72,8 @@ def slim(kind: str, data: Any) -> Any:
     """
     if kind == "dataset":
         return {"resources": [{"id": r["id"]} for r in data.get("resources", [])]}
-    if kind == "reuse":
-        return {"datasets": data["datasets"]}
+    if kind in ("reuse", "dataservice"):
+        return {"datasets": data.get("datasets", [])}
     if kind == "discussion":
         kept = {k: data[k] for k in ("subject", "subject_type", "closed_by") if k in data}
         return {**kept, "messages": [{"author": m["author"]} for m in data["messages"]]}
@@ -171,8 +172,14 @@ def owners_exist(index: Index) -> Iterable[Problem]:
 
 
 def unique_slugs(index: Index) -> Iterable[Problem]:
-    """Dataset, reuse and discussion names are unique across the portal (they are URLs)."""
-    for what, table in (("dataset", index.datasets), ("reuse", index.reuses), ("discussion", index.discussions)):
+    """Dataset, API, reuse and discussion names are unique across the portal (they are URLs)."""
+    tables = (
+        ("dataset", index.datasets),
+        ("dataservice", index.dataservices),
+        ("reuse", index.reuses),
+        ("discussion", index.discussions),
+    )
+    for what, table in tables:
         for slug, entries in table.items():
             for entry in entries[1:]:
                 yield Problem(
@@ -211,10 +218,11 @@ def unique_zone_codes(index: Index) -> Iterable[Problem]:
             )
 
 
-def reuse_datasets(index: Index) -> Iterable[Problem]:
-    for entries in index.reuses.values():
+def used_datasets(index: Index) -> Iterable[Problem]:
+    """The datasets a reuse uses and an API serves exist (under any owner)."""
+    for entries in [*index.reuses.values(), *index.dataservices.values()]:
         for entry in _valid(entries):
-            for i, slug in enumerate(entry.data["datasets"]):
+            for i, slug in enumerate(entry.data.get("datasets", [])):
                 if slug not in index.datasets:
                     yield entry.doc.problem(
                         ("datasets", i),
@@ -297,7 +305,7 @@ RULES: list[Rule] = [
     unique_slugs,
     unique_resource_ids,
     unique_zone_codes,
-    reuse_datasets,
+    used_datasets,
     discussions,
     requests,
 ]

@@ -35,8 +35,14 @@ _TABLE: list[tuple[str, str, str | None, bool]] = [
     ("links", r"links/(?P<slug>[^/]+)\.(?:csv|yaml|json)", None, True),
     ("theme", r"theme/.+", None, False),
 ]
-# datasets, reuses and discussions live under an organization or, published personally, under a user
-for _kind, _folder in (("dataset", "datasets"), ("reuse", "reuses"), ("discussion", "discussions")):
+# datasets, APIs (data services), reuses and discussions live under an organization or, published
+# personally, under a user
+for _kind, _folder in (
+    ("dataset", "datasets"),
+    ("dataservice", "dataservices"),
+    ("reuse", "reuses"),
+    ("discussion", "discussions"),
+):
     for _owner in ("organizations/(?P<org>[^/]+)", "users/(?P<user>[^/]+)"):
         _TABLE.append((_kind, rf"{_owner}/{_folder}/(?P<slug>[^/]+)\.yaml", _kind, False))
 
@@ -87,7 +93,7 @@ def classify(path: str) -> Location | None:
 
 
 def owned_path(owner: tuple[str, str], folder: str, slug: str) -> str:
-    """Where a dataset, reuse or discussion of ``owner`` lives: ``folder`` is datasets|reuses|discussions."""
+    """Where owned content of ``owner`` lives: ``folder`` is datasets|dataservices|reuses|discussions."""
     return f"{_owner_folder(owner)}/{folder}/{slug}.yaml"
 
 

@@ -194,6 +194,53 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class EndpointDescription:
+    """The machine-readable description of an API: an OpenAPI document, a WMS GetCapabilities..."""
+
+    url: str
+    format: str
+
+
+@dataclass(frozen=True)
+class Dataservice:
+    """An API (data.gouv.fr's dataservice, DCAT's ``dcat:DataService``): published like a dataset, by an
+    organization or a user, and serving datasets of the portal (``datasets``, slugs of any owner)."""
+
+    slug: str
+    owner: Owner
+    path: str
+    title: str
+    description: str
+    base_api_url: str
+    access_type: str  # open | open_with_account | restricted
+    created: str
+    acronym: str | None = None
+    endpoint_description: EndpointDescription | None = None
+    documentation_url: str | None = None
+    authorization_request_url: str | None = None
+    availability: float | None = None
+    rate_limiting: str | None = None
+    license: str | None = None
+    contact_point: dict[str, str] | None = None
+    datasets: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    last_modified: str | None = None
+    private: bool = False
+    archived: bool = False
+
+    @classmethod
+    def from_data(cls, slug: str, owner: Owner, path: str, data: dict[str, Any]) -> Dataservice:
+        described = data.get("endpoint_description")
+        endpoint = EndpointDescription(**described) if described else None
+        return cls(slug=slug, owner=owner, path=path, **{**data, "endpoint_description": endpoint})
+
+    @property
+    def changed(self) -> str:
+        """When it last changed as far as anyone said: for sorting and feeds."""
+        return self.last_modified or self.created
+
+
+@dataclass(frozen=True)
 class Reuse:
     slug: str
     owner: Owner
@@ -279,12 +326,13 @@ class Zone:
 
 @dataclass
 class Portal:
-    """Everything the content holds, by kind and name. Private datasets are kept: publishers decide."""
+    """Everything the content holds, by kind and name. Private datasets and APIs are kept: publishers decide."""
 
     site: Site
     users: dict[str, User] = field(default_factory=dict)
     organizations: dict[str, Organization] = field(default_factory=dict)
     datasets: dict[str, Dataset] = field(default_factory=dict)
+    dataservices: dict[str, Dataservice] = field(default_factory=dict)
     reuses: dict[str, Reuse] = field(default_factory=dict)
     discussions: dict[str, Discussion] = field(default_factory=dict)
     requests: list[MembershipRequest] = field(default_factory=list)
@@ -330,6 +378,7 @@ _MAKERS: dict[str, Any] = {
     "user": lambda loc, data: User.from_data(loc.user, data),
     "organization": lambda loc, data: Organization.from_data(loc.org, data),
     "dataset": lambda loc, data: Dataset.from_data(loc.slug, loc.owner, loc.path, data),
+    "dataservice": lambda loc, data: Dataservice.from_data(loc.slug, loc.owner, loc.path, data),
     "reuse": lambda loc, data: Reuse.from_data(loc.slug, loc.owner, loc.path, data),
     "discussion": lambda loc, data: Discussion.from_data(loc.slug, loc.owner, loc.path, data),
     "request": lambda loc, data: MembershipRequest(organization=loc.org, **data),
@@ -340,6 +389,7 @@ _ADD: dict[str, Any] = {
     "user": lambda portal, loc, item: portal.users.__setitem__(loc.user, item),
     "organization": lambda portal, loc, item: portal.organizations.__setitem__(loc.org, item),
     "dataset": lambda portal, loc, item: portal.datasets.__setitem__(loc.slug, item),
+    "dataservice": lambda portal, loc, item: portal.dataservices.__setitem__(loc.slug, item),
     "reuse": lambda portal, loc, item: portal.reuses.__setitem__(loc.slug, item),
     "discussion": lambda portal, loc, item: portal.discussions.__setitem__(loc.slug, item),
     "request": lambda portal, loc, item: portal.requests.append(item),

@@ -275,6 +275,7 @@ def test_every_contributor_command_is_documented() -> None:
 
     doc = (PROJECT / "docs" / "contributing.md").read_text()
     names = ["init", "user", "org", "member", "request", "dataset", "resource", "reuse", "discussion", "harvester"]
+    names += ["dataservice"]
     names.append("whoami")
     for name in names:
         command = main.commands[name]

@@ -298,6 +298,7 @@ CONTRIB = (
     "dataset",
     "resource",
     "reuse",
+    "dataservice",
     "discussion",
     "harvester",
     "whoami",

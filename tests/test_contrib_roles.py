@@ -93,6 +93,22 @@ CASES = [
         "lucas",
         "org-content",
     ),
+    (
+        [
+            "dataservice",
+            "create",
+            "ville-exemple",
+            "api-arrets",
+            "--title",
+            "API",
+            "--base-url",
+            "https://a.example.org/",
+        ]
+        + ["--access", "restricted", "--request-url", "https://a.example.org/acces", "--dataset", "arrets-de-bus"],
+        "paul",
+        "lucas",
+        "org-content",
+    ),
     (["discussion", "close", DISCUSSION], "jeanne", "lucas", "discussion-close"),
 ]
 

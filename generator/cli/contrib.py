@@ -36,6 +36,8 @@ def _enum(kind: str, *path: str | int) -> list[str]:
 LICENSES = _enum("dataset", "license")
 FREQUENCIES = _enum("dataset", "frequency")
 RESOURCE_TYPES = _enum("dataset", "resources", 0, "type")
+ACCESS_TYPES = _enum("dataservice", "access_type")
+DESCRIPTION_FORMATS = _enum("dataservice", "endpoint_description", "format")
 REUSE_TYPES = _enum("reuse", "type")
 TOPICS = _enum("reuse", "topic")
 BACKENDS = _enum("harvester", "backend")
@@ -734,6 +736,116 @@ def resource_remove(ws, dataset_slug: str, resource_id: str, commit: bool) -> ed
       portal resource remove velos 3f2a --commit
     """
     return edit.resource_remove(ws, dataset_slug, resource_id, commit=commit)
+
+
+@main.group()
+def dataservice() -> None:
+    """APIs (data services: an API serving datasets, with its base URL and technical description): create,
+    show, list, edit, delete."""
+
+
+@dataservice.command("create")
+@click.argument("args", nargs=-1, required=True, metavar="ORG SLUG | --personal SLUG")
+@click.option("--personal", is_flag=True, help="Publish it under your own name.")
+@click.option("--title", required=True, help="Its title.")
+@click.option("--base-url", "base_url", required=True, help="The root URL of the API, where its calls start.")
+@click.option("--access", "access_type", default="open", show_default=True, **_choice(ACCESS_TYPES, "Access"))
+@click.option("--request-url", default=None, help="Where to ask for access (open_with_account, restricted).")
+@click.option("--description-url", default=None, help="Its OpenAPI document, WMS GetCapabilities... URL.")
+@click.option("--description-format", default=None, **_choice(DESCRIPTION_FORMATS, "Format of --description-url"))
+@click.option("--dataset", "datasets", multiple=True, help="A dataset it serves (repeatable).")
+@click.option("--license", default=None, **_choice(LICENSES, "License"))
+@click.option("--description", default="", help="Markdown (default: the title).")
+@action
+def dataservice_create(
+    ws,
+    args,
+    personal,
+    title,
+    base_url,
+    access_type,
+    request_url,
+    description_url,
+    description_format,
+    datasets,
+    license,
+    description,
+    commit,
+) -> edit.Result:
+    """Publish the API SLUG under ORG (editors and admins) or, with --personal, under your name.
+
+    \b
+    Example:
+      portal dataservice create ville-exemple api-velos --title "API vélos" --base-url https://api.example.org/
+    """
+    owner, slug = _owner_and_slug(args, personal)
+    if (description_url is None) != (description_format is None):
+        raise click.UsageError("give --description-url and --description-format together")
+    described = (description_url, description_format) if description_url else None
+    return edit.dataservice_create(
+        ws,
+        owner,
+        slug,
+        title,
+        base_url,
+        access_type,
+        description,
+        list(datasets),
+        described,
+        request_url,
+        license,
+        personal=personal,
+        commit=commit,
+    )
+
+
+_show_and_list(
+    dataservice,
+    "dataservice",
+    "SLUG",
+    "ORG|USER",
+    ("portal dataservice show api-velos", "portal dataservice list --format json"),
+)
+
+
+@dataservice.command("edit")
+@click.argument("slug")
+@click.option("--title", default=None, help="The new title.")
+@click.option("--description", default=None, help="Markdown.")
+@EDITOR
+@click.option("--base-url", "base_url", default=None, help="The root URL of the API.")
+@click.option("--access", "access_type", default=None, **_choice(ACCESS_TYPES, "Access"))
+@click.option("--request-url", default=None, help="Where to ask for access.")
+@click.option("--license", default=None, **_choice(LICENSES, "License"))
+@click.option("--dataset", "datasets", multiple=True, help="The datasets it serves (repeatable: replaces the list).")
+@action
+def dataservice_edit(
+    ws, slug, title, description, use_editor, base_url, access_type, request_url, license, datasets, commit
+) -> edit.Result:
+    """Edit the API SLUG (the comments and layout of its file stay as written).
+
+    \b
+    Example:
+      portal dataservice edit api-velos --access restricted --request-url https://example.org/acces --commit
+    """
+    current = ws.data(edit.locate(ws, "dataservice", slug)).get("description")
+    fields = {"title": title, "description": _markdown(ws, use_editor, current, description)}
+    fields |= {"base_api_url": base_url, "access_type": access_type, "authorization_request_url": request_url}
+    fields |= {"license": license, "datasets": list(datasets) or None}
+    return edit.edit_item(ws, "dataservice", slug, fields, commit=commit)
+
+
+@dataservice.command("delete")
+@click.argument("slug")
+@action
+def dataservice_delete(ws, slug: str, commit: bool) -> edit.Result:
+    """Delete the API SLUG.
+
+    \b
+    Example:
+      portal dataservice delete api-velos --commit
+    """
+    return edit.delete_item(ws, "dataservice", slug, commit=commit)
 
 
 @main.group()

@@ -81,7 +81,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "org-content",
-        "create, edit or delete an organization's datasets, resources, reuses",
+        "create, edit or delete an organization's datasets, resources, APIs (data services), reuses",
         "its editors and admins",
         "ask an admin of the organization to make you an editor (open a membership request)",
     ),
@@ -791,6 +791,7 @@ _HANDLERS: dict[str, Callable[..., list[Decision]]] = {
     "request": _request,
     "harvester": _org_owned("harvester", ("admin",)),
     "dataset": _dataset,
+    "dataservice": _org_owned("org-content", ("editor", "admin")),  # an API: as a dataset, without harvest
     "reuse": _org_owned("org-content", ("editor", "admin")),
     "discussion": _discussion,
 }
