@@ -1493,7 +1493,7 @@ INIT_FILES = {
     "README.md": "README.md",
     "gitignore": ".gitignore",
 }
-DISTRIBUTION = "git-portal"  # the name on PyPI (`portal` there is an unrelated project); the command is `portal`
+DISTRIBUTION = "portal-opendata"  # the name on PyPI (`portal` there is an unrelated project); the command is `portal`
 
 
 def requirement() -> str:
