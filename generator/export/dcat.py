@@ -316,9 +316,7 @@ class CatalogWriter:
 
     def _hvd_extras(self, dataset: Dataset, out: list[Node]) -> None:
         """The URLs of a high-value dataset's contact and distributions, typed as the HVD range shapes ask."""
-        kind, slug = dataset.owner
-        org = self.index.portal.organizations.get(slug) if kind == "organization" else None
-        contact = dataset.contact_point or (org.contact_point if org else None) or {}
+        contact = dataset.contact_point or (org.contact_point if (org := self._owner_org(dataset)) else None) or {}
         urls = ["mailto:" + contact["email"]] if contact.get("email") else []
         urls += [contact["url"]] if contact.get("url") else []
         urls += [resource.url for resource in dataset.resources]
@@ -330,10 +328,13 @@ class CatalogWriter:
             subject = IRI(uri.value + "#contact")
             out.append(self._contact_node(subject, dataset.contact_point, self.index.owner_name(dataset.owner)))
             return subject
+        org = self._owner_org(dataset)
+        return self.org_contact(org, out) if org else None
+
+    def _owner_org(self, dataset: Dataset) -> Organization | None:
+        """The organization that publishes ``dataset`` (None for a personal one): whose contact it falls back to."""
         kind, slug = dataset.owner
-        if kind == "organization":
-            return self.org_contact(self.index.portal.organizations[slug], out)
-        return None
+        return self.index.portal.organizations[slug] if kind == "organization" else None
 
     def _period(self, subject: IRI, coverage: dict[str, str]) -> Node:
         node = Node(subject, ["dct:PeriodOfTime"])
