@@ -224,6 +224,7 @@ class Dataservice:
     contact_point: dict[str, str] | None = None
     datasets: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    hvd_categories: list[str] = field(default_factory=list)  # codes of vocabularies.HVD_CATEGORIES
     last_modified: str | None = None
     private: bool = False
     archived: bool = False
@@ -232,7 +233,8 @@ class Dataservice:
     def from_data(cls, slug: str, owner: Owner, path: str, data: dict[str, Any]) -> Dataservice:
         described = data.get("endpoint_description")
         endpoint = EndpointDescription(**described) if described else None
-        return cls(slug=slug, owner=owner, path=path, **{**data, "endpoint_description": endpoint})
+        hvd = hvd_codes(data.get("hvd_categories", []))
+        return cls(slug=slug, owner=owner, path=path, **{**data, "endpoint_description": endpoint, "hvd_categories": hvd})
 
     @property
     def changed(self) -> str:
