@@ -418,6 +418,9 @@ def _grouped(dataset: Dataset) -> list:
 
 
 def redirect_pages(index: SiteIndex, datasets: list[Dataset] | None = None) -> Iterator[Page]:
+    """A page per resource, unless the host applies redirect rules instead (:mod:`generator.export.redirects`)."""
+    if index.site.resource_redirects == "rules":
+        return
     for dataset in index.datasets if datasets is None else datasets:
         for resource in dataset.resources:
             yield Page(

@@ -49,6 +49,7 @@ class Site:
     branch: str = "main"
     theme: str | None = None
     contact_email: str | None = None
+    resource_redirects: str = "pages"  # or "rules": host redirect rules instead of a page per resource
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Site:
@@ -234,7 +235,9 @@ class Dataservice:
         described = data.get("endpoint_description")
         endpoint = EndpointDescription(**described) if described else None
         hvd = hvd_codes(data.get("hvd_categories", []))
-        return cls(slug=slug, owner=owner, path=path, **{**data, "endpoint_description": endpoint, "hvd_categories": hvd})
+        return cls(
+            slug=slug, owner=owner, path=path, **{**data, "endpoint_description": endpoint, "hvd_categories": hvd}
+        )
 
     @property
     def changed(self) -> str:

@@ -22,6 +22,7 @@ from . import report
 from .build import Builder, default_theme, describe
 from .cache import cache_dir
 from .errors import ContentError, PortalError
+from .export import redirects
 from .i18n import LOCALE_DIR
 
 RELOAD_PATH = "/__portal_reload"
@@ -75,6 +76,11 @@ def _handler(output: Path, state: _State) -> type[http.server.SimpleHTTPRequestH
                 self._send(200, body, "text/html; charset=utf-8")
             elif path.exists():
                 super().do_GET()
+            elif target := redirects.lookup(output, self.path.split("?", 1)[0]):
+                self.send_response(redirects.STATUS)
+                self.send_header("Location", target)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
             else:
                 missing = output / "404.html"
                 body = missing.read_bytes() if missing.is_file() else b"not found"

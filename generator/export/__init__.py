@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import keys
-from . import api, dcat, feeds, sitemap, tables
+from . import api, dcat, feeds, redirects, sitemap, tables
 from .rdf import FORMATS, serialize_all
 
 
@@ -128,6 +128,8 @@ def units(index: Any, urls: Any) -> list[Unit]:
         Unit("site/sitemap", _bind(keys.sitemap, index), _bind(sitemap.files, index, urls)),
         *_api_units(index, urls),
     ]
+    if index.site.resource_redirects == "rules":
+        found.append(Unit("site/redirects", _bind(redirects.key, index), _bind(redirects.files, index, urls)))
     for org in index.organizations:
         key = _bind(keys.organization_scope, index, org)
         found.append(Unit(f"organizations/{org.slug}", key, _bind(_organization, index, urls, org)))
