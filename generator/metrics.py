@@ -67,6 +67,9 @@ LEDGER = "ingested.txt"
 COLUMNS = ("kind", "id", "views", "downloads", "source", "period")
 KINDS = ("dataset", "organization", "resource", "reuse")
 _COUNTED_STATUSES = frozenset((b"200", b"203", b"206", b"304"))
+# A redirect answers a download where the host applies the resource redirects itself (resource_redirects:
+# rules, an S3 website's redirect objects): counted for a resource, never as a page view (a folder's 301).
+_REDIRECT_STATUSES = frozenset((b"301", b"302", b"303", b"307", b"308"))
 
 # %h %l %u [%t] "%r" %>s %b ["%{Referer}i" "%{User-agent}i"]
 LINE_RE = re.compile(
@@ -371,14 +374,15 @@ class _Run:
             if method != b"GET":
                 ignored += 1
                 continue
-            if status not in _COUNTED_STATUSES:
+            redirected = status in _REDIRECT_STATUSES
+            if status not in _COUNTED_STATUSES and not redirected:
                 if status[:1] in b"45":
                     errors += 1
                 else:
                     ignored += 1
                 continue
             found = classify(target)
-            if found is None:
+            if found is None or (redirected and not found[2]):
                 ignored += 1
                 continue
             if flagged or (ua is not None and is_bot(ua)):

@@ -72,6 +72,25 @@ def test_counts_views_and_downloads_per_month(portal: Path, tmp_path: Path) -> N
     assert result.lines == LOG.count("\n")
 
 
+def test_a_redirect_is_a_download_on_a_resource_address_and_never_a_view(portal: Path, tmp_path: Path) -> None:
+    """With resource_redirects: rules (or an S3 website's redirect objects) the host answers a download with a
+    302 itself: it counts, once per client in the window, while a page's 301 (to its folder URL) never does."""
+    log = "".join(
+        [
+            hit(f"/datasets/r/{RESOURCE}/", status=302),
+            hit(f"/datasets/r/{RESOURCE}/", status=302, when="10/Nov/2026:13:55:40 +0100"),  # repeated
+            hit(f"/datasets/r/{RESOURCE}", status=301, ip="198.51.100.20"),  # to the folder URL: not yet a download
+            hit(f"/datasets/r/{RESOURCE}/", status=302, ip="198.51.100.20", when="10/Nov/2026:13:55:37 +0100"),
+            hit("/datasets/arrets-de-bus", status=301, ip="198.51.100.21"),
+            hit(f"/datasets/r/{RESOURCE}/", status=304, ip="198.51.100.22"),
+        ]
+    )
+    result = metrics.ingest(portal, [write_log(tmp_path / "access.log", log)])
+    assert (result.views, result.downloads, result.repeated) == (0, 3, 1)
+    november = (portal / "metrics" / "2026-11.csv").read_text()
+    assert november == f"kind;id;views;downloads;source;period\nresource;{RESOURCE};0;3;combined;\n"
+
+
 def test_nothing_personal_is_written(portal: Path, tmp_path: Path) -> None:
     metrics.ingest(portal, [write_log(tmp_path / "access.log", LOG)])
     written = b"".join(p.read_bytes() for p in (portal / "metrics").rglob("*") if p.is_file())
