@@ -61,7 +61,7 @@ def test_reader_journey(page, site_url: str) -> None:
     page.wait_for_function(f"document.querySelectorAll('#search-results > li').length < {before}")
     metas = page.locator("#search-results .card-meta").all_inner_texts()
     assert metas and all(m == ORG_NAME for m in metas)
-    assert re.search(r"\d+ jeux? de données trouvés?", page.locator("#search-status").inner_text())
+    assert re.search(r"\d+ résultats? trouvés?", page.locator("#search-status").inner_text())
 
     # open the GTFS dataset from the results
     page.locator("#search-results a", has_text="GTFS").first.click()
@@ -85,7 +85,7 @@ def test_reader_journey(page, site_url: str) -> None:
 def test_search_in_english_uses_the_english_index(page, site_url: str) -> None:
     page.goto(f"{site_url}en/datasets/?q=tramway")
     wait_for_search(page)
-    assert re.search(r"\d+ datasets? found", page.locator("#search-status").inner_text())
+    assert re.search(r"\d+ results? found", page.locator("#search-status").inner_text())
     hrefs = page.locator("#search-results a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs and all(h.startswith("/en/datasets/") for h in hrefs)
     assert page.locator("#search-facets legend", has_text="Producer").count() == 1
