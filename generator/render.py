@@ -230,7 +230,7 @@ def make_environment(
         excerpt=markdown.plain,
         date=lambda value, fmt="long": i18n.format_date(value, language, fmt),
         number=lambda value: i18n.format_number(value, language),
-        percent=lambda value: i18n.format_percent(value, language),
+        percent=lambda value, exact=False: i18n.format_percent(value, language, exact),
         filesize=lambda value: i18n.format_filesize(value, language),
     )
     return env

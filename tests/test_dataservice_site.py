@@ -83,6 +83,7 @@ def test_an_open_api_with_an_openapi_description_and_a_high_value_wms(site: Path
     assert "Request access" not in source
     assert 'href="https://api.metropole-valdeloire.example.fr/parkings/v2/openapi.json"' in source
     assert "(OpenAPI)" in _text(parkings)
+    assert "99.5% of the time" in _text(parkings)  # not rounded to 100%
     wms = (site / "dataservices/wms-plui/index.html").read_text(encoding="utf-8")
     assert "badge-hvd" in wms and "Données de forte valeur (UE)" in wms and "Usage des sols" in wms
     assert "(WMS)" in _text(site / "dataservices/wms-plui/index.html")
