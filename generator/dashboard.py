@@ -384,8 +384,8 @@ def dataservice_row(index: Any, data: Shared, api: Dataservice) -> dict[str, Any
     return {"dataservice": api, "quality": q, "score": q.score, "missing": q.missing, "links": links}
 
 
-def _link_state(resource: Any, check: linkcheck.Check | None) -> str:
-    if check is None or check.url != resource.url:
+def _link_state(url: str, check: linkcheck.Check | None) -> str:
+    if check is None or check.url != url:
         return "unchecked"
     return "ok" if check.ok else "broken"
 
@@ -415,7 +415,7 @@ def organization_dashboard(index: Any, org: Organization) -> dict[str, Any]:
                     "dataset": dataset,
                     "downloads": got,
                     "check": check,
-                    "link": _link_state(resource, check),
+                    "link": _link_state(resource.url, check),
                 }
             )
         found = _dataset_anomalies(index, data, dataset)
@@ -461,7 +461,13 @@ def organization_dashboard(index: Any, org: Organization) -> dict[str, Any]:
         (r for r in index.requests_of.get(org.slug, []) if r.status == "pending"),
         key=lambda r: (r.created, r.user),
     )
-    link_counts = _link_counts(resource_rows)
+    # every link the organization publishes: its resources' and its APIs' URLs
+    api_links = [
+        _link_state(url, data.checks.get(check_id))
+        for row in dataservice_rows
+        for check_id, url in linkcheck.dataservice_links(row["dataservice"])
+    ]
+    link_counts = _link_counts([row["link"] for row in resource_rows] + api_links)
     context = {
         "reference_date": reference,
         "requests": [{"request": r, "age_days": days_between(r.created, reference)} for r in requests],
@@ -501,10 +507,11 @@ def organization_dashboard(index: Any, org: Organization) -> dict[str, Any]:
     return context
 
 
-def _link_counts(resource_rows: list[dict[str, Any]]) -> dict[str, int]:
+def _link_counts(links: list[str]) -> dict[str, int]:
+    """How many links are ``ok``, ``broken`` and ``unchecked`` (:func:`_link_state`)."""
     states = defaultdict(int)
-    for row in resource_rows:
-        states[row["link"]] += 1
+    for state in links:
+        states[state] += 1
     return {"links_ok": states["ok"], "links_broken": states["broken"], "links_unchecked": states["unchecked"]}
 
 

@@ -357,6 +357,8 @@ def test_links_check_checks_the_urls_of_public_apis_and_the_site_shows_a_broken_
     assert "Missing: All its addresses answer" in _text(page)
     board = tmp_path / "site" / "en" / VILLE / "dashboard/index.html"
     assert "Broken link: Technical description (404 Not Found)" in _text(board)
+    # the broken links it counts: the resource's (no such host) and the API's two
+    assert re.search(r"<strong>3</strong>\s*broken links", board.read_text(encoding="utf-8"))
 
     result = runner.invoke(main, ["links", "check", "--content", str(portal), "--retries", "0", "--timeout", "1"])
     assert result.exit_code == 0, result.output
