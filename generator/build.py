@@ -13,8 +13,8 @@ Guarantees:
   every page rendered; a failed build removes its temporary folder and leaves the previous site untouched.
 * **Deterministic.** No wall-clock time anywhere: dates come from the content; pages, lists and files are
   produced in sorted order; two builds of the same content are byte-identical.
-* **Private datasets are never published**: no page, no listing, no count, no resource redirect, no
-  discussion about them.
+* **Private datasets and APIs are never published**: no page, no listing, no count, no resource redirect, no
+  discussion about them; an API's page links only the public datasets it serves.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ from . import cache, dashboard, export, keys, linkcheck, markdown, search
 from . import quality as quality_mod
 from .errors import ContentError, PortalError, UsageError
 from .layout import classify
-from .model import Dataset, Discussion, Organization, Portal, Reuse
+from .model import Dataservice, Dataset, Discussion, Organization, Portal, Reuse
 from .render import Urls, default_theme, make_environment
 from .validate import repo_root_of, validate
 
-PER_PAGE = 20  # datasets or reuses per listing page
+PER_PAGE = 20  # datasets, APIs or reuses per listing page
 RESOURCES_PER_PAGE = 50  # resources shown per page of a dataset
 HOME_LATEST = 6
 PARALLEL_THRESHOLD = 4000  # pages; below this a process pool costs more than it saves
@@ -123,6 +123,16 @@ class SiteIndex:
         public = {d.slug for d in self.datasets}
         self.public_slugs = public
         self.reuses: list[Reuse] = sorted(portal.reuses.values(), key=lambda r: r.slug)
+        self.dataservices: list[Dataservice] = sorted(
+            (a for a in portal.dataservices.values() if not a.private), key=lambda a: a.slug
+        )
+        self.dataservices_of: dict[tuple[str, str], list[Dataservice]] = defaultdict(list)
+        self.dataservices_of_dataset: dict[str, list[Dataservice]] = defaultdict(list)
+        for api in self.dataservices:
+            self.dataservices_of[api.owner].append(api)
+            for slug in api.datasets:
+                if slug in public:
+                    self.dataservices_of_dataset[slug].append(api)
         self.organizations: list[Organization] = sorted(portal.organizations.values(), key=lambda o: o.slug)
         self.datasets_of: dict[tuple[str, str], list[Dataset]] = defaultdict(list)
         for dataset in self.datasets:
@@ -226,9 +236,9 @@ class SiteIndex:
         path = f"organizations/{slug}/organization.yaml" if kind == "organization" else f"users/{slug}.yaml"
         return (self.file(path), self.images.get(owner))
 
-    def public_datasets(self, reuse: Reuse) -> list[Dataset]:
-        """The datasets a reuse uses that the site shows (private ones are left out)."""
-        return [self.portal.datasets[slug] for slug in reuse.datasets if slug in self.public_slugs]
+    def public_datasets(self, item: Reuse | Dataservice) -> list[Dataset]:
+        """The datasets a reuse uses or an API serves that the site shows (private ones are left out)."""
+        return [self.portal.datasets[slug] for slug in item.datasets if slug in self.public_slugs]
 
     def user_name(self, username: str) -> str | None:
         if self.reads is not None:
@@ -253,6 +263,9 @@ class SiteIndex:
 
     def quality(self, dataset: Dataset) -> quality_mod.Quality:
         return quality_mod.quality(dataset, self.reference_date, self.link_checks)
+
+    def dataservice_quality(self, api: Dataservice) -> quality_mod.Quality:
+        return quality_mod.dataservice_quality(api, self.public_slugs, self.link_checks)
 
     def edit_url(self, path: str) -> str | None:
         """The repository's web editor for a content file (GitHub/Gitea/Forgejo style), or None."""
@@ -335,6 +348,7 @@ def organization_pages(index: SiteIndex) -> Iterator[Page]:
             "org": org,
             "reuses": index.reuses_of.get(owner, []),
             "discussions": index.discussions_of.get(owner, []),
+            "dataservices": index.dataservices_of.get(owner, []),
             "dataset_count": len(index.datasets_of.get(owner, [])),
         }
 
@@ -404,8 +418,40 @@ def _dataset_context(index: SiteIndex, dataset: Dataset) -> dict[str, Any]:
         "resource_pager": _pager(f"{base}resources/", 1, len(chunks)) if len(chunks) > 1 else None,
         "quality": index.quality(dataset),
         "reuses": index.reuses_of_dataset.get(dataset.slug, []),
+        "dataservices": index.dataservices_of_dataset.get(dataset.slug, []),
         "discussions": index.discussions_about.get(("dataset", dataset.slug), []),
         "edit_url": index.edit_url(dataset.path),
+    }
+
+
+def dataservice_pages(index: SiteIndex) -> Iterator[Page]:
+    """The listing of the public APIs (paged and sorted as the datasets') and a page per public API."""
+    total = len(index.dataservices)
+    yield from _listing(
+        "dataservices/",
+        "dataservices.html",
+        index.dataservices,
+        "dataservices",
+        PER_PAGE,
+        {},
+        lambda chunk, pager: keys.dataservice_listing(index, chunk, total, pager),
+    )
+    for api in index.dataservices:
+        yield Page(
+            f"dataservices/{api.slug}/",
+            "dataservice.html",
+            functools.partial(_dataservice_context, index, api),
+            key=functools.partial(keys.dataservice, index, api),
+        )
+
+
+def _dataservice_context(index: SiteIndex, api: Dataservice) -> dict[str, Any]:
+    return {
+        "dataservice": api,
+        "datasets": index.public_datasets(api),
+        "quality": index.dataservice_quality(api),
+        "link_anomalies": linkcheck.dataservice_anomalies(api, index.link_checks),
+        "edit_url": index.edit_url(api.path),
     }
 
 
@@ -465,13 +511,14 @@ def user_pages(index: SiteIndex) -> Iterator[Page]:
                 "user": index.portal.users[username],
                 "memberships": index.memberships.get(username, []),
                 "datasets": index.datasets_of.get(owner, []),
+                "dataservices": index.dataservices_of.get(owner, []),
                 "reuses": index.reuses_of.get(owner, []),
             },
             key=functools.partial(keys.user, index, username),
         )
 
 
-PAGE_FUNCTIONS = [home_pages, organization_pages, dataset_pages, reuse_pages, user_pages]
+PAGE_FUNCTIONS = [home_pages, organization_pages, dataset_pages, dataservice_pages, reuse_pages, user_pages]
 
 
 def pages(index: SiteIndex) -> list[Page]:
@@ -636,7 +683,7 @@ def markdown_texts(index: SiteIndex) -> list[str]:
     for dataset in index.datasets:
         texts[dataset.description] = None
         texts.update((r.description, None) for r in dataset.resources if r.description)
-    for item in (*index.reuses, *index.organizations):
+    for item in (*index.dataservices, *index.reuses, *index.organizations):
         texts[item.description] = None
     texts.update((user.about, None) for user in index.portal.users.values() if user.about)
     for discussions in index.discussions_of.values():
@@ -704,8 +751,8 @@ def render_pages(
         return done
     if len(all_pages) >= PARALLEL_THRESHOLD:
         prerender_markdown(renderer.index, jobs)
-    indexed = [p for p in all_pages if p.template == search.INDEXED_TEMPLATE]
-    ordered = indexed + [p for p in all_pages if p.template != search.INDEXED_TEMPLATE]
+    indexed = [p for p in all_pages if p.template in search.INDEXED_TEMPLATES]
+    ordered = indexed + [p for p in all_pages if p.template not in search.INDEXED_TEMPLATES]
     global _WORKER
     _WORKER = (renderer, ordered, units, sink)
     size = max(200, len(ordered) // (jobs * 8))
@@ -1141,14 +1188,14 @@ def _recorded(recording: SiteIndex | None, key: Callable[[], Any]) -> tuple[byte
 
 def _search_key(index: SiteIndex, all_pages: list[Page], urls: Urls) -> bytes:
     """What the search index depends on besides the dataset pages' bytes: which pages exist, the languages."""
-    return cache.key_digest((tuple(p.output(urls) for p in all_pages if p.template == search.INDEXED_TEMPLATE),))
+    return cache.key_digest((tuple(p.output(urls) for p in all_pages if p.template in search.INDEXED_TEMPLATES),))
 
 
 def is_indexed(rel: str, urls: Urls) -> bool:
     parts = rel.split("/")
     if len(parts) == 4 and parts[0] in urls.languages[1:]:
         parts = parts[1:]
-    return len(parts) == 3 and parts[0] == "datasets" and parts[2] == "index.html" and parts[1] != "r"
+    return len(parts) == 3 and parts[0] in search.INDEXED_FOLDERS and parts[2] == "index.html" and parts[1] != "r"
 
 
 def commit(staging: Path, output: Path, written: list[str], removed: list[str]) -> None:

@@ -3,7 +3,9 @@
 The build asks this module for each dashboard's template context (:func:`organization_dashboard`,
 :func:`site_dashboard`). Everything is computed from the content folder, never from the clock:
 
-* counts of datasets, resources, reuses, discussions, members and requests from the content itself;
+* counts of datasets, APIs, resources, reuses, discussions, members and requests from the content itself;
+* quality and anomalies of each dataset and each API (:mod:`generator.quality`), with the link checks of
+  their URLs;
 * audience (views, downloads) from the committed monthly files ``metrics/<YYYY-MM>.csv``
   (:mod:`generator.metrics`), link health from ``links/checks.csv`` (:mod:`generator.linkcheck`), harvester
   activity from the job logs ``organizations/<org>/harvesters/<name>/jobs/<id>.yaml``;
@@ -36,7 +38,7 @@ from markupsafe import Markup, escape
 
 from . import keys, linkcheck, metrics
 from . import quality as quality_mod
-from .model import Dataset, Discussion, Organization, as_date
+from .model import Dataservice, Dataset, Discussion, Organization, as_date
 
 TABLE_LIMIT = 100  # rows of each metrics table (the busiest first); the page says how many are left out
 JOBS_SHOWN = 5  # last jobs shown per harvester
@@ -372,8 +374,18 @@ def _dataset_anomalies(index: Any, data: Shared, dataset: Dataset) -> dict[str, 
     return {"dataset": dataset, "quality": q, "missing": q.missing, "links": links}
 
 
-def _link_state(resource: Any, check: linkcheck.Check | None) -> str:
-    if check is None or check.url != resource.url:
+def dataservice_row(index: Any, data: Shared, api: Dataservice) -> dict[str, Any]:
+    """An API as its owner's dashboard shows it: quality, the criteria it misses, what its URLs' checks say."""
+    q = quality_mod.dataservice_quality(api, index.public_slugs, data.checks)
+    links = [
+        {"which": which, "code": code, **details}
+        for which, code, details in linkcheck.dataservice_anomalies(api, data.checks)
+    ]
+    return {"dataservice": api, "quality": q, "score": q.score, "missing": q.missing, "links": links}
+
+
+def _link_state(url: str, check: linkcheck.Check | None) -> str:
+    if check is None or check.url != url:
         return "unchecked"
     return "ok" if check.ok else "broken"
 
@@ -403,7 +415,7 @@ def organization_dashboard(index: Any, org: Organization) -> dict[str, Any]:
                     "dataset": dataset,
                     "downloads": got,
                     "check": check,
-                    "link": _link_state(resource, check),
+                    "link": _link_state(resource.url, check),
                 }
             )
         found = _dataset_anomalies(index, data, dataset)
@@ -424,6 +436,8 @@ def organization_dashboard(index: Any, org: Organization) -> dict[str, Any]:
     dataset_rows.sort(key=lambda r: (-r["views"], -r["downloads"], r["dataset"].slug))
     resource_rows.sort(key=lambda r: (-r["downloads"], r["dataset"].slug, r["resource"].id))
     anomalies.sort(key=lambda a: (a["quality"].score, -len(a["links"]), a["dataset"].slug))
+    # its APIs, in the order of its page (they have no audience figures: metrics count datasets, resources, reuses)
+    dataservice_rows = [dataservice_row(index, data, api) for api in index.dataservices_of.get(owner, [])]
 
     own_slugs = {d.slug for d in datasets}
     reuses = {r.slug: r for r in index.reuses_of.get(owner, [])}
@@ -447,12 +461,20 @@ def organization_dashboard(index: Any, org: Organization) -> dict[str, Any]:
         (r for r in index.requests_of.get(org.slug, []) if r.status == "pending"),
         key=lambda r: (r.created, r.user),
     )
-    link_counts = _link_counts(resource_rows)
+    # every link the organization publishes: its resources' and its APIs' URLs
+    api_links = [
+        _link_state(url, data.checks.get(check_id))
+        for row in dataservice_rows
+        for check_id, url in linkcheck.dataservice_links(row["dataservice"])
+    ]
+    link_counts = _link_counts([row["link"] for row in resource_rows] + api_links)
     context = {
         "reference_date": reference,
         "requests": [{"request": r, "age_days": days_between(r.created, reference)} for r in requests],
         "totals": {
             "datasets": len(datasets),
+            "dataservices": len(dataservice_rows),
+            "dataservices_anomalies": sum(1 for r in dataservice_rows if r["missing"] or r["links"]),
             "resources": len(resource_rows),
             "reuses": len(index.reuses_of.get(owner, [])),
             "reuses_using": sum(1 for r in reuse_rows if r["datasets"]),
@@ -467,6 +489,7 @@ def organization_dashboard(index: Any, org: Organization) -> dict[str, Any]:
             **link_counts,
         },
         "dataset_rows": dataset_rows[:TABLE_LIMIT],
+        "dataservice_rows": dataservice_rows[:TABLE_LIMIT],
         "resource_rows": resource_rows[:TABLE_LIMIT],
         "reuse_rows": reuse_rows[:TABLE_LIMIT],
         "table_limit": TABLE_LIMIT,
@@ -484,16 +507,18 @@ def organization_dashboard(index: Any, org: Organization) -> dict[str, Any]:
     return context
 
 
-def _link_counts(resource_rows: list[dict[str, Any]]) -> dict[str, int]:
+def _link_counts(links: list[str]) -> dict[str, int]:
+    """How many links are ``ok``, ``broken`` and ``unchecked`` (:func:`_link_state`)."""
     states = defaultdict(int)
-    for row in resource_rows:
-        states[row["link"]] += 1
+    for state in links:
+        states[state] += 1
     return {"links_ok": states["ok"], "links_broken": states["broken"], "links_unchecked": states["unchecked"]}
 
 
 LINK_ANOMALIES = ("broken", "moved", "size-mismatch", "type-mismatch")
 TOTALS = (  # what organization_dashboard counts, in its order
-    "datasets", "resources", "reuses", "reuses_using", "discussions_open", "discussions", "members", "requests",
+    "datasets", "dataservices", "dataservices_anomalies", "resources", "reuses", "reuses_using", "discussions_open",
+    "discussions", "members", "requests",
     "views", "downloads", "anomalies", "links_ok", "links_broken", "links_unchecked",
 )  # fmt: skip
 

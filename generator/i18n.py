@@ -70,8 +70,9 @@ def format_number(value: float, language: str) -> str:
     return _format_decimal(value, locale=locale(language))
 
 
-def format_percent(value: float, language: str) -> str:
-    return _format_percent(value, locale=locale(language))
+def format_percent(value: float, language: str, exact: bool = False) -> str:
+    """A share as a percentage, rounded to a whole one unless ``exact`` (an API's 99.5% availability is not 100%)."""
+    return _format_percent(value, locale=locale(language), decimal_quantization=not exact)
 
 
 _UNITS = ("B", "kB", "MB", "GB", "TB")

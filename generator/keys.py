@@ -15,10 +15,13 @@ The table below follows the stock templates. A portal theme that shows more of t
 stock one does (say, the member list on every dataset page) needs a full build (``portal build --full``) after
 the changes it shows: the keys cannot see what a custom template reads.
 
-* an **entity** (dataset, organization, user, reuse, discussion) is its file: path and content digest;
+* an **entity** (dataset, API, organization, user, reuse, discussion) is its file: path and content digest;
 * an **owner**, wherever it is shown (cards, headers, schema.org), is its file and its logo or avatar path;
 * a **dataset card** is the dataset, its owner and its number of reuses;
-* a **reuse card** is the reuse and its owner; a **discussion** is its file and its authors' names;
+* a **reuse card** or an **API card** is the reuse or API and its owner; a **discussion** is its file and its
+  authors' names;
+* an **API page** is its card, its quality and the cards of the public datasets it serves; a dataset page
+  shows the cards of the APIs that serve it, an organization's or user's page the cards of its APIs;
 * **quality** (dataset pages, API) depends on the reference date and the link checks file;
 * an **organization's folder** digest covers everything under ``organizations/<org>/``: dashboards and
   per-organization exports depend on it, plus their members' names and the metrics files.
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Dataset, Discussion, Organization, Reuse
+from .model import Dataservice, Dataset, Discussion, Organization, Reuse
 
 Key = Any
 
@@ -56,6 +59,27 @@ def reuse_card(index: Any, reuse: Reuse) -> Key:
     return (index.file(reuse.path), index.owner_key(reuse.owner))
 
 
+def dataservice_card(index: Any, api: Dataservice) -> Key:
+    return (index.file(api.path), index.owner_key(api.owner))
+
+
+def dataservice_cards(index: Any, apis: Any) -> Key:
+    return tuple(dataservice_card(index, a) for a in apis)
+
+
+def dataservice(index: Any, api: Dataservice) -> Key:
+    """An API's page: the API, its owner, its quality (link checks, which datasets are public), the datasets."""
+    return (
+        dataservice_card(index, api),
+        quality(index),
+        tuple(dataset_card(index, d) for d in index.public_datasets(api)),
+    )
+
+
+def dataservice_listing(index: Any, apis: list[Dataservice], total: int, pager: dict[str, Any]) -> Key:
+    return (total, pager["number"], pager["count"], dataservice_cards(index, apis))
+
+
 def discussion(index: Any, item: Discussion) -> Key:
     authors = [m.author for m in item.messages] + ([item.closed_by] if item.closed_by else [])
     return (index.file(item.path), tuple(index.user_name(a) for a in authors))
@@ -71,6 +95,7 @@ def dataset(index: Any, item: Dataset) -> Key:
         quality(index),
         tuple(reuse_card(index, r) for r in index.reuses_of_dataset.get(item.slug, ())),
         tuple(discussion(index, d) for d in index.discussions_about.get(("dataset", item.slug), ())),
+        dataservice_cards(index, index.dataservices_of_dataset.get(item.slug, ())),
     )
 
 
@@ -122,6 +147,7 @@ def organization(index: Any, org: Organization, datasets: list[Dataset], pager: 
         tuple(reuse_card(index, r) for r in index.reuses_of.get(owner, ())),
         tuple(index.file(d.path) for d in index.discussions_of.get(owner, ())),
         tuple(index.user_name(m.user) for m in org.members),
+        dataservice_cards(index, index.dataservices_of.get(owner, ())),
     )
 
 
@@ -144,6 +170,8 @@ def organization_scope(index: Any, org: Organization) -> Key:
         tuple((u, index.user_name(u)) for u in sorted(users)),
         tuple(index.file(r.path) for d in datasets for r in index.reuses_of_dataset.get(d.slug, ())),
         tuple(d.slug in index.public_slugs for d in datasets),
+        # its APIs' quality counts the public datasets they serve, which may be other owners'
+        tuple(slug in index.public_slugs for a in index.dataservices_of.get(owner, ()) for slug in a.datasets),
     )
 
 
@@ -154,6 +182,7 @@ def user(index: Any, username: str) -> Key:
         tuple((index.owner_key(("organization", org.slug)), role) for org, role in index.memberships.get(username, ())),
         tuple(dataset_card(index, d) for d in index.datasets_of.get(owner, ())),
         tuple(reuse_card(index, r) for r in index.reuses_of.get(owner, ())),
+        dataservice_cards(index, index.dataservices_of.get(owner, ())),
     )
 
 
@@ -180,6 +209,7 @@ def sitemap(index: Any) -> Key:
         tuple(o.slug for o in index.organizations),
         tuple(r.slug for r in index.reuses),
         tuple(sorted(index.portal.users)),
+        tuple((a.slug, a.changed[:10]) for a in index.dataservices),
     )
 
 

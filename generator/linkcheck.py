@@ -1,6 +1,7 @@
-"""Link checks of every resource URL: ``portal links check``.
+"""Link checks of every resource URL and every API URL: ``portal links check``.
 
-Each distinct URL of the public datasets' resources is checked once, concurrently (httpx, asyncio):
+Each distinct URL of the public datasets' resources and of the public APIs (base URL, technical description,
+documentation: :func:`dataservice_links`) is checked once, concurrently (httpx, asyncio):
 
 * ``HEAD`` first; ``GET`` (headers only, the body is never read) when the server refuses ``HEAD``
   (403, 405, 501) or answers it with an error;
@@ -11,7 +12,8 @@ Each distinct URL of the public datasets' resources is checked once, concurrentl
   (``backoff``, ``2 × backoff``, ...).
 
 Results go to ``links/checks.csv`` in the content folder (committed state, written atomically, sorted by
-resource id): ``resource;url;status;final_url;redirects;content_type;size;checked_at;error``. ``status`` is
+resource id; an API's URLs have the ids ``dataservice:<slug>:base|endpoint|documentation``):
+``resource;url;status;final_url;redirects;content_type;size;checked_at;error``. ``status`` is
 the final HTTP status (empty when no answer came: see ``error``), ``size`` the ``Content-Length``,
 ``checked_at`` an RFC 3339 UTC time from the injectable ``clock``.
 
@@ -26,9 +28,10 @@ import csv
 import datetime as dt
 import http
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -233,17 +236,38 @@ def check_resources(
     return checks
 
 
-def public_resources(content_dir: Path) -> list[tuple[str, str]]:
-    """``(id, url)`` of every resource of every public dataset (validates the content first)."""
+DATASERVICE_PREFIX = "dataservice:"  # the check ids of APIs' URLs start with it (resource ids are UUIDs)
+
+
+def dataservice_links(api: Any) -> list[tuple[str, str]]:
+    """``(check id, url)`` of the URLs a reader of an API follows: base URL, technical description, documentation."""
+    found = [(f"{DATASERVICE_PREFIX}{api.slug}:base", api.base_api_url)]
+    if api.endpoint_description is not None:
+        found.append((f"{DATASERVICE_PREFIX}{api.slug}:endpoint", api.endpoint_description.url))
+    if api.documentation_url:
+        found.append((f"{DATASERVICE_PREFIX}{api.slug}:documentation", api.documentation_url))
+    return found
+
+
+def is_dataservice_check(item: Check) -> bool:
+    return item.resource.startswith(DATASERVICE_PREFIX)
+
+
+def public_links(content_dir: Path) -> list[tuple[str, str]]:
+    """``(check id, url)`` of every resource of every public dataset and every URL of every public API
+    (validates the content first)."""
     from .build import load_portal  # the build pipeline's loader: refuses broken content
 
     portal, _ = load_portal(Path(content_dir))
-    return sorted((r.id, r.url) for d in portal.datasets.values() if not d.private for r in d.resources)
+    found = [(r.id, r.url) for d in portal.datasets.values() if not d.private for r in d.resources]
+    found += [link for api in portal.dataservices.values() if not api.private for link in dataservice_links(api)]
+    return sorted(found)
 
 
 def check(content_dir: Path, clock: Callable[[], dt.datetime] = _utc_now, **options) -> list[Check]:
-    """Check every public resource of ``content_dir`` and write ``links/checks.csv``; returns the checks."""
-    checks = check_resources(public_resources(content_dir), clock=clock, **options)
+    """Check every public resource and API URL of ``content_dir`` and write ``links/checks.csv``; returns the
+    checks."""
+    checks = check_resources(public_links(content_dir), clock=clock, **options)
     write(Path(content_dir) / CHECKS_FILE, checks)
     return checks
 
@@ -288,24 +312,40 @@ def _mime(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
 
 
+def url_anomalies(url: str, check: Check | None) -> list[tuple[str, dict]]:
+    """What a check says is wrong with a URL: ``broken`` (no 2xx answer) or ``moved`` (a permanent redirect:
+    the URL should be ``final_url``); nothing when not checked, or checked at another URL."""
+    if check is None or check.url != url:
+        return []
+    if not check.ok:
+        return [("broken", {"status": check.status, "error": check.error})]
+    if check.permanently_moved:
+        return [("moved", {"final_url": check.final_url, "redirects": check.redirects})]
+    return []
+
+
 def resource_anomalies(resource, check: Check | None) -> list[tuple[str, dict]]:
     """What a check says is wrong with a resource: ``(code, details)`` pairs; nothing when not checked.
 
-    Codes: ``broken`` (no 2xx answer), ``moved`` (a permanent redirect: the URL should be ``final_url``),
-    ``size-mismatch`` (declared ``filesize`` differs from ``Content-Length``), ``type-mismatch`` (declared
-    ``mime`` differs from ``Content-Type``).
+    Codes: those of :func:`url_anomalies`, then ``size-mismatch`` (declared ``filesize`` differs from
+    ``Content-Length``) and ``type-mismatch`` (declared ``mime`` differs from ``Content-Type``).
     """
-    if check is None or check.url != resource.url:
-        return []
-    found: list[tuple[str, dict]] = []
-    if not check.ok:
-        found.append(("broken", {"status": check.status, "error": check.error}))
+    found = url_anomalies(resource.url, check)
+    if check is None or check.url != resource.url or not check.ok:
         return found
-    if check.permanently_moved:
-        found.append(("moved", {"final_url": check.final_url, "redirects": check.redirects}))
     if resource.filesize is not None and check.size is not None and resource.filesize != check.size:
         found.append(("size-mismatch", {"declared": resource.filesize, "served": check.size}))
     declared = _mime(resource.mime)
     if declared and check.content_type and declared != check.content_type:
         found.append(("type-mismatch", {"declared": declared, "served": check.content_type}))
     return found
+
+
+def dataservice_anomalies(api: Any, checks: Mapping[str, Check]) -> list[tuple[str, str, dict]]:
+    """What the checks say is wrong with an API's URLs: ``(which, code, details)``, ``which`` being ``base``,
+    ``endpoint`` or ``documentation``."""
+    return [
+        (check_id.rsplit(":", 1)[1], code, details)
+        for check_id, url in dataservice_links(api)
+        for code, details in url_anomalies(url, checks.get(check_id))
+    ]

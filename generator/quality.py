@@ -18,16 +18,22 @@ known criteria that are met: ``met / (criteria - unknown)``. Criteria, as on dat
   failed, True when every resource's current URL answered 2xx, else None (unknown: not checked yet, or
   checked at another URL), left out of the score. A dataset without resources misses it;
 * ``resources_documented``: every resource has a description, or the dataset has a documentation resource.
+
+APIs (data services) get their own criteria (:data:`API_CRITERIA`, :func:`dataservice_quality`), scored the
+same way: a description of more than 100 characters, a technical description (``endpoint_description``), a
+documentation page, a license, a contact point, at least one dataset the site shows, an availability rate,
+an access-request URL when access is not open, not archived, and every URL (base, technical description,
+documentation) answering its last link check (None while unchecked, as for resources).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from .model import Dataset, as_date
+from .model import Dataservice, Dataset, as_date
 from .vocabularies import FREQUENCIES, OPEN_FORMATS
 
 GRACE = dt.timedelta(days=1)
@@ -152,3 +158,54 @@ def reference_date(datasets: Iterable[Dataset]) -> dt.date:
     """The newest ``last_modified`` among ``datasets``: "today" as far as the content knows."""
     newest = max((d.last_modified for d in datasets), key=lambda s: s[:10], default="1970-01-01")
     return as_date(newest)
+
+
+# --- APIs (data services) -------------------------------------------------------------------------------------
+# The same kind of score for an API: what a reader needs to call it, judged from its file, the datasets the site
+# shows and the link checks of its URLs (:func:`generator.linkcheck.dataservice_links`).
+
+
+def serves_public_data(api: Dataservice, public: Container[str]) -> bool:
+    return any(slug in public for slug in api.datasets)
+
+
+def access_explained(api: Dataservice) -> bool:
+    """An API that is not open says where to ask for access: without that link, nobody can call it."""
+    return api.access_type == "open" or bool(api.authorization_request_url)
+
+
+def api_links_available(api: Dataservice, checks: Mapping[str, LinkCheck] | None) -> bool | None:
+    """Every URL of the API answered its last check; None while any is unchecked (as resources_available)."""
+    from .linkcheck import dataservice_links  # linkcheck reads quality's protocol only: no cycle at import
+
+    known = True
+    for check_id, url in dataservice_links(api):
+        check = checks.get(check_id) if checks else None
+        if check is None or check.url != url:
+            known = False
+        elif not check.ok:
+            return False
+    return True if known else None
+
+
+# name -> function of (api, public dataset slugs, link checks); the order is the order shown on the API page
+API_CRITERIA: dict[str, Callable[[Dataservice, Container[str], Mapping[str, LinkCheck] | None], bool | None]] = {
+    "api_description": lambda a, public, checks: has_description(a),
+    "api_endpoint_description": lambda a, public, checks: a.endpoint_description is not None,
+    "api_documentation": lambda a, public, checks: bool(a.documentation_url),
+    "api_license": lambda a, public, checks: bool(a.license) and a.license != "notspecified",
+    "api_contact_point": lambda a, public, checks: bool(a.contact_point),
+    "api_datasets": lambda a, public, checks: serves_public_data(a, public),
+    "api_availability": lambda a, public, checks: a.availability is not None,
+    "api_access": lambda a, public, checks: access_explained(a),
+    "api_active": lambda a, public, checks: not a.archived,
+    "api_links_available": lambda a, public, checks: api_links_available(a, checks),
+}
+
+
+def dataservice_quality(
+    api: Dataservice, public: Container[str], checks: Mapping[str, LinkCheck] | None = None
+) -> Quality:
+    """The quality of an API: ``public`` holds the slugs of the datasets the site shows, ``checks`` the link
+    checks (check id -> check) when there are any."""
+    return Quality({name: check(api, public, checks) for name, check in API_CRITERIA.items()})

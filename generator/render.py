@@ -35,6 +35,7 @@ from .errors import UsageError
 from .export import schemaorg
 from .vocabularies import (
     BADGES,
+    ENDPOINT_FORMATS,
     GRANULARITIES,
     HVD_CATEGORIES,
     HVD_LABELS,
@@ -193,8 +194,11 @@ def make_environment(
 
     @jinja2.pass_context
     def schema_org(context: Any, kind: str, obj: Any) -> Any:
-        """schema.org JSON-LD of a dataset or an organization, safe inside a ``<script>`` element."""
-        build = schemaorg.dataset if kind == "dataset" else schemaorg.organization
+        """schema.org JSON-LD of a dataset, an organization or an API, safe inside a ``<script>`` element;
+        "" for a kind :mod:`generator.export.schemaorg` has no function for (the page then embeds none)."""
+        build = _SCHEMA_ORG.get(kind)
+        if build is None:
+            return ""
         return schemaorg.script_json(build(context["index"], urls, obj, language))
 
     # contributors write in the portal's first language: text of theirs on another language's page says so,
@@ -226,10 +230,19 @@ def make_environment(
         excerpt=markdown.plain,
         date=lambda value, fmt="long": i18n.format_date(value, language, fmt),
         number=lambda value: i18n.format_number(value, language),
-        percent=lambda value: i18n.format_percent(value, language),
+        percent=lambda value, exact=False: i18n.format_percent(value, language, exact),
         filesize=lambda value: i18n.format_filesize(value, language),
     )
     return env
+
+
+# the kinds of page that embed schema.org JSON-LD -> the function of generator.export.schemaorg that makes it; an
+# API's page embeds ``schemaorg.dataservice(index, urls, api, language)`` as soon as that module defines it
+_SCHEMA_ORG: dict[str, Any] = {
+    "dataset": schemaorg.dataset,
+    "organization": schemaorg.organization,
+    "dataservice": getattr(schemaorg, "dataservice", None),
+}
 
 
 def localized(dataset: Any, language: str, default: str) -> dict[str, Any]:
@@ -256,6 +269,7 @@ def localized(dataset: Any, language: str, default: str) -> dict[str, Any]:
 
 _TABLES: dict[str, Any] = {
     "badge": BADGES,
+    "endpoint_format": ENDPOINT_FORMATS,
     "granularity": GRANULARITIES,
     "hvd": HVD_LABELS,
     "resource_type": RESOURCE_TYPES,

@@ -9,10 +9,12 @@ Design:
   index is split into small chunks fetched on demand: a search downloads the entry file, the language's
   WebAssembly (~70 kB), the chunks holding the words typed and the fragments of the results shown, never
   the whole index, so it stays cheap at 50,000 datasets.
-* **Only dataset pages** are indexed (``datasets/<slug>/`` in every language): the dataset template marks
-  its main column with ``data-pagefind-body`` (title, tags, description; the resources table, reuses and
-  discussions are ``data-pagefind-ignore``) and carries the facets as ``data-pagefind-filter`` (organization,
-  tag, format, license, frequency) and the results' ``data-pagefind-meta`` (title, organization).
+* **Only dataset and API pages** are indexed (``datasets/<slug>/`` and ``dataservices/<slug>/`` in every
+  language): their templates mark the main column with ``data-pagefind-body`` (title, tags, description; the
+  resources table, reuses, served datasets and discussions are ``data-pagefind-ignore``) and carry the facets
+  as ``data-pagefind-filter`` (type: datasets or APIs; organization, tag, license, high-value data; format
+  and frequency for datasets, access for APIs) and the results' ``data-pagefind-meta`` (title, kind,
+  organization).
 * **One index per language**: Pagefind separates pages by their ``<html lang>`` and stems each language
   with its own Snowball stemmer (French and English are in the standard binary; the ``extended`` build only
   adds Chinese and Japanese segmentation). The search script loads the index of the page's language.
@@ -78,13 +80,17 @@ def pagefind_binary() -> Path | None:
     return get_executable()
 
 
+INDEXED_FOLDERS = ("datasets", "dataservices")  # the pages indexed: datasets' and APIs'
+
+
 def dataset_glob(languages: list[str] | tuple[str, ...], language: str) -> str:
-    """The pages of one language to index: its dataset pages (``datasets/*/index.html``, ``en/datasets/…``)."""
-    folder = "datasets" if language == languages[0] else f"{language}/datasets"
-    return f"{folder}/*/index.html"
+    """The pages of one language to index: its dataset and API pages (``{datasets,dataservices}/*/index.html``,
+    ``en/{datasets,dataservices}/…``)."""
+    prefix = "" if language == languages[0] else f"{language}/"
+    return f"{prefix}{{{','.join(INDEXED_FOLDERS)}}}/*/index.html"
 
 
-INDEXED_TEMPLATE = "dataset.html"  # the pages dataset_glob selects: a build renders them first
+INDEXED_TEMPLATES = ("dataset.html", "dataservice.html")  # the pages dataset_glob selects: a build renders them first
 
 
 def index_site(site_dir: Path, index: Any) -> None:

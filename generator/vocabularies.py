@@ -240,6 +240,21 @@ RESOURCE_TYPES: dict[str, Labels] = {
     "other": {"en": "Other", "fr": "Autres"},
 }
 
+# what kind of technical description an API has (dataservice.schema.json's endpoint_description.format)
+ENDPOINT_FORMATS: dict[str, Labels] = {
+    "openapi": {"en": "OpenAPI", "fr": "OpenAPI"},
+    "swagger": {"en": "Swagger", "fr": "Swagger"},
+    "wms": {"en": "WMS", "fr": "WMS"},
+    "wfs": {"en": "WFS", "fr": "WFS"},
+    "wmts": {"en": "WMTS", "fr": "WMTS"},
+    "wcs": {"en": "WCS", "fr": "WCS"},
+    "csw": {"en": "CSW", "fr": "CSW"},
+    "sparql": {"en": "SPARQL", "fr": "SPARQL"},
+    "graphql": {"en": "GraphQL", "fr": "GraphQL"},
+    "wsdl": {"en": "WSDL", "fr": "WSDL"},
+    "other": {"en": "Other", "fr": "Autre"},
+}
+
 REUSE_TYPES: dict[str, Labels] = {
     "api": {"en": "API", "fr": "API"},
     "application": {"en": "Application", "fr": "Application"},

@@ -25,6 +25,9 @@ SAMPLE = [
     "dashboard/index.html",
     "reuses/index.html",
     "reuses/tableau-de-bord-frequentation-ligeo/index.html",
+    "dataservices/index.html",
+    "dataservices/api-temps-reel-ligeo/index.html",
+    "dataservices/wms-plui/index.html",
     "users/karima-haddad/index.html",
 ]
 

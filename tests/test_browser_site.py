@@ -32,6 +32,8 @@ PAGE_KINDS = [
     ("dashboard/", "site-dashboard"),
     ("reuses/", "reuses"),
     ("reuses/tableau-de-bord-frequentation-ligeo/", "reuse"),
+    ("dataservices/", "dataservices"),
+    ("dataservices/api-temps-reel-ligeo/", "dataservice"),
     ("users/karima-haddad/", "user"),
     ("404.html", "404"),
 ]
@@ -60,8 +62,8 @@ def test_reader_journey(page, site_url: str) -> None:
     page.wait_for_url(re.compile(r"organization="))
     page.wait_for_function(f"document.querySelectorAll('#search-results > li').length < {before}")
     metas = page.locator("#search-results .card-meta").all_inner_texts()
-    assert metas and all(m == ORG_NAME for m in metas)
-    assert re.search(r"\d+ jeux? de données trouvés?", page.locator("#search-status").inner_text())
+    assert metas and all(m.endswith(f" · {ORG_NAME}") for m in metas)  # the kind (dataset or API), the producer
+    assert re.search(r"\d+ résultats? trouvés?", page.locator("#search-status").inner_text())
 
     # open the GTFS dataset from the results
     page.locator("#search-results a", has_text="GTFS").first.click()
@@ -85,7 +87,7 @@ def test_reader_journey(page, site_url: str) -> None:
 def test_search_in_english_uses_the_english_index(page, site_url: str) -> None:
     page.goto(f"{site_url}en/datasets/?q=tramway")
     wait_for_search(page)
-    assert re.search(r"\d+ datasets? found", page.locator("#search-status").inner_text())
+    assert re.search(r"\d+ results? found", page.locator("#search-status").inner_text())
     hrefs = page.locator("#search-results a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs and all(h.startswith("/en/datasets/") for h in hrefs)
     assert page.locator("#search-facets legend", has_text="Producer").count() == 1
@@ -107,11 +109,30 @@ def test_the_high_value_facet_filters_by_eu_category(page, site_url: str) -> Non
     assert facet.locator("legend").inner_text() == "High-value data (EU)"
     facet.get_by_label(re.compile("All high-value data")).check()
     page.wait_for_url(re.compile(r"hvd="))
-    page.wait_for_function("document.querySelectorAll('#search-results > li').length === 4")
+    page.wait_for_function("document.querySelectorAll('#search-results > li').length === 5")  # 4 datasets, 1 API
+    hrefs = page.locator("#search-results a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert "/en/dataservices/wms-plui/" in hrefs
     page.goto(f"{site_url}datasets/?hvd=Mobilit%C3%A9")
     wait_for_search(page)
     page.wait_for_function("document.querySelectorAll('#search-results > li').length === 1")
     assert "GTFS" in page.locator("#search-results a").first.inner_text()
+
+
+def test_the_type_facet_tells_apis_from_datasets(page, site_url: str) -> None:
+    """The APIs listing links to the search of APIs; the type and access facets narrow it."""
+    page.goto(f"{site_url}en/dataservices/")
+    page.get_by_role("link", name="Search the APIs").click()
+    page.wait_for_url(re.compile(r"/en/datasets/\?type=APIs$"))
+    wait_for_search(page)
+    page.wait_for_function("document.querySelectorAll('#search-results > li').length === 3")
+    hrefs = page.locator("#search-results a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert sorted(hrefs) == [f"/en/dataservices/{s}/" for s in ("api-parkings", "api-temps-reel-ligeo", "wms-plui")]
+    assert all(m.startswith("API · ") for m in page.locator("#search-results .card-meta").all_inner_texts())
+    assert page.locator("#search-facets fieldset[data-facet=type] legend").inner_text() == "Type"
+    page.locator("#search-facets fieldset[data-facet=access]").get_by_label(re.compile("Restricted access")).check()
+    page.wait_for_url(re.compile(r"access="))
+    page.wait_for_function("document.querySelectorAll('#search-results > li').length === 1")
+    assert "SIRI" in page.locator("#search-results a").first.inner_text()
 
 
 def test_organization_dashboard(page, site_url: str) -> None:

@@ -248,7 +248,11 @@ def test_the_dataset_page_shows_its_categories_in_the_readers_language(site, pre
     assert f'<a href="{BNA}c_b79e35eb" rel="noopener">' in html
     assert f'href="{HVD_LEGISLATION}"' in html
     other = (site / prefix / "datasets" / "plui-val-de-loire" / "index.html").read_text(encoding="utf-8")
-    assert "badge-hvd" not in other and "hvd:" not in other
+    kicker = other.split('<p class="kicker"', 1)[1].split("</p>", 1)[0]
+    assert "badge-hvd" not in kicker and "hvd:" not in other
+    # the high-value WMS that serves it keeps its own badge, on its card
+    card = other.split('<section aria-labelledby="dataservices-title"', 1)[1].split("</section>", 1)[0]
+    assert "dataservices/wms-plui/" in card and "badge-hvd" in card
 
 
 def test_listings_badge_the_high_value_datasets(site) -> None:

@@ -103,6 +103,33 @@ def add_link_checks(c: Path) -> None:
     )
 
 
+PARKINGS_API = f"{MVL}/dataservices/api-parkings.yaml"
+
+
+def edit_dataservice(c: Path) -> None:
+    _edit(c / PARKINGS_API, "title: API de disponibilité", "title: API temps réel de disponibilité")
+
+
+def edit_served_dataset(c: Path) -> None:
+    """The dataset the parkings API serves: the API's page shows its card."""
+    _edit(c / MVL / "datasets/parkings-disponibilite-temps-reel.yaml", "title: Disponibilité", "title: Occupation")
+
+
+def add_dataservice(c: Path) -> None:
+    text = (c / PARKINGS_API).read_text(encoding="utf-8")
+    text = text.replace("datasets: [parkings-disponibilite-temps-reel]", "datasets: [arbres-alignement]")
+    (c / LIGEO / "dataservices/aaa-api-arbres.yaml").write_text(text.replace("API Parkings", "API Arbres"))
+
+
+def make_dataservice_private(c: Path) -> None:
+    path = c / PARKINGS_API
+    path.write_text(path.read_text(encoding="utf-8") + "private: true\n", encoding="utf-8")
+
+
+def delete_dataservice(c: Path) -> None:
+    (c / PARKINGS_API).unlink()
+
+
 def change_site(c: Path) -> None:
     _edit(c / "site.yaml", "title: data.valdeloire", "title: data.loire")
 
@@ -128,6 +155,11 @@ CHANGES: list[Callable[[Path], None]] = [
     add_reuse,
     add_message,
     add_link_checks,
+    edit_dataservice,
+    edit_served_dataset,
+    add_dataservice,
+    make_dataservice_private,
+    delete_dataservice,
     change_site,
     add_theme,
 ]
@@ -176,7 +208,8 @@ def test_a_warm_builder_as_serve_keeps_it(example: Path, tmp_path: Path) -> None
     site = tmp_path / "site"
     builder = Builder(example, site, warm=True)
     builder.build()
-    for change in (edit_dataset, rename_organization, add_dataset, add_theme, delete_dataset):
+    changes = (edit_dataset, rename_organization, edit_served_dataset, edit_dataservice, add_dataset, add_theme)
+    for change in (*changes, delete_dataset):
         change(example)
         assert builder.build().incremental
         builder.wait_for_search()
@@ -221,6 +254,32 @@ def test_one_edit_renders_its_pages_and_leaves_other_files_alone(example: Path, 
     assert cache.STAMP in changed  # the build state changed, so does its stamp in the site (not a page)
     changed.discard(cache.STAMP)
     assert len(changed) == again.written + sum(1 for rel in changed if rel.startswith("pagefind/"))
+
+
+def test_an_api_edit_renders_its_page_the_datasets_it_serves_and_its_owner(example: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    first = build(example, site)
+    old = files_of(site)
+    edit_dataservice(example)
+    again = build(example, site)
+    assert again.incremental and 0 < again.rendered < first.pages // 4
+    new = files_of(site)
+    changed = {rel for rel in new if new[rel] != old.get(rel)}
+    for prefix in ("", "en/"):
+        for page in (
+            "dataservices/api-parkings/",  # its page
+            "dataservices/",  # the listing of APIs
+            "datasets/parkings-disponibilite-temps-reel/",  # the dataset it serves shows its card
+            "organizations/metropole-val-de-loire/",  # so does its owner's page
+            "organizations/metropole-val-de-loire/dashboard/",  # and its owner's dashboard
+        ):
+            assert f"{prefix}{page}index.html" in changed, page
+            assert "API temps réel de disponibilité" in (site / prefix / page / "index.html").read_text("utf-8")
+    # a dataset it does not serve, another organization: untouched
+    assert "datasets/arbres-alignement/index.html" not in changed
+    assert "organizations/ligeo-mobilites/index.html" not in changed
+    build(example, tmp_path / "full", full=True)
+    assert files_of(site) == files_of(tmp_path / "full")
 
 
 def test_a_large_staging_folder_is_left_to_a_detached_rm(example: Path, tmp_path: Path, monkeypatch) -> None:
@@ -368,10 +427,12 @@ QUICK_EDITS: list[tuple[str, str, str]] = [
     (ARBRES, "format: geojson", "format: json"),  # formats shown on cards
     (PRIVATE, "title: ", "title: Interne - "),  # no page, but the dashboard and private exports
     ("users/oceane-perrin/datasets/", "title: ", "title: Le "),  # a user's dataset: the user page
+    (f"{MVL}/datasets/parkings-disponibilite-temps-reel.yaml", "title: Disponibilité", "title: Occupation"),  # API page
 ]
+QUICK_IDS = ["title", "description", "resource-url", "format", "private", "user", "served-by-an-api"]
 
 
-@pytest.mark.parametrize("edit", QUICK_EDITS, ids=["title", "description", "resource-url", "format", "private", "user"])
+@pytest.mark.parametrize("edit", QUICK_EDITS, ids=QUICK_IDS)
 def test_a_quick_rebuild_equals_a_full_build(example: Path, tmp_path: Path, edit) -> None:
     rel, old, new = edit
     path = example / rel
@@ -419,11 +480,12 @@ SLOW_CHANGES: list[tuple[Callable[[Path], None], str]] = [
     (lambda c: _edit(c / ARBRES, "last_modified: 2025-03-02", "last_modified: 2025-09-02"), ARBRES),  # dates
     (lambda c: _edit(c / ARBRES, "  - id: ", "  - id: 0", 1), ARBRES),  # a resource id
     (rename_organization, f"{LIGEO}/organization.yaml"),  # not a dataset
+    (edit_dataservice, PARKINGS_API),  # an API
     (add_theme, "theme/404.html"),
 ]
 
 
-@pytest.mark.parametrize("change", SLOW_CHANGES, ids=["new", "private", "dates", "resource-id", "org", "theme"])
+@pytest.mark.parametrize("change", SLOW_CHANGES, ids=["new", "private", "dates", "resource-id", "org", "api", "theme"])
 def test_what_a_quick_rebuild_cannot_apply_gets_an_ordinary_one(example: Path, tmp_path: Path, change) -> None:
     function, rel = change
     site = tmp_path / "site"

@@ -58,19 +58,20 @@ def test_one_run_per_language_one_after_the_other_same_bytes_as_one_run(
     site = tmp_path / "site"
     build(content, site, full=True)
     assert log.read_text().splitlines() == [
-        "start datasets/*/index.html",
-        "end datasets/*/index.html",
-        "start en/datasets/*/index.html",
-        "end en/datasets/*/index.html",
+        "start {datasets,dataservices}/*/index.html",
+        "end {datasets,dataservices}/*/index.html",
+        "start en/{datasets,dataservices}/*/index.html",
+        "end en/{datasets,dataservices}/*/index.html",
     ]
     bundle = site / search.BUNDLE
     entry = json.loads((bundle / search.ENTRY).read_text(encoding="utf-8"))
-    public = len(list(site.glob("datasets/*/index.html")))
+    public = len(list(site.glob("datasets/*/index.html"))) + len(list(site.glob("dataservices/*/index.html")))
+    assert len(list(site.glob("dataservices/*/index.html"))) == 3  # the example's public APIs are indexed too
     assert {lang: info["page_count"] for lang, info in entry["languages"].items()} == {"en": public, "fr": public}
 
     # the same pages indexed by one run over both languages, made deterministic the same way
     single = tmp_path / "single"
-    both = "{datasets,en/datasets}/*/index.html"
+    both = "{datasets,dataservices,en/datasets,en/dataservices}/*/index.html"
     command = [str(real_binary), "--site", str(site), "--output-path", str(single), "--glob", both, "--silent"]
     subprocess.run(command, check=True, capture_output=True)
     for name in search.UNUSED:
@@ -82,7 +83,7 @@ def test_one_run_per_language_one_after_the_other_same_bytes_as_one_run(
 def test_a_failed_run_fails_the_build_and_leaves_no_site(
     content: Path, tmp_path: Path, real_binary: Path, monkeypatch
 ) -> None:
-    wrapper, log = _wrapper(tmp_path, real_binary, fail_on="en/datasets")
+    wrapper, log = _wrapper(tmp_path, real_binary, fail_on="en/{datasets")
     monkeypatch.setattr(search, "pagefind_binary", lambda: wrapper)
     site = tmp_path / "site"
     with pytest.raises(search.SearchIndexError, match=r"pagefind failed \(3\): no such page"):

@@ -111,7 +111,7 @@ def _echo_ingest(result: metrics.IngestResult) -> None:
 
 @main.group("links")
 def links_group() -> None:
-    """Link checks of the resources' URLs."""
+    """Link checks of the resources' and the APIs' URLs."""
 
 
 @links_group.command("check")
@@ -128,7 +128,7 @@ def links_group() -> None:
     "--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True, help="First retry's delay (doubles)."
 )
 def check(content_dir: Path, timeout: float, per_host: int, concurrency: int, retries: int, backoff: float) -> None:
-    """Check every public resource URL and write links/checks.csv.
+    """Check every public resource URL and API URL and write links/checks.csv.
 
     \b
     Example:
@@ -144,5 +144,11 @@ def check(content_dir: Path, timeout: float, per_host: int, concurrency: int, re
         _report_content(exc)
     except PortalError as exc:
         fail(exc)
-    broken = sum(1 for c in checks if not c.ok)
-    click.echo(f"checked {len(checks)} resources: {len(checks) - broken} available, {broken} broken")
+    apis = [c for c in checks if linkcheck.is_dataservice_check(c)]
+    resources = [c for c in checks if not linkcheck.is_dataservice_check(c)]
+    broken = sum(1 for c in resources if not c.ok)
+    line = f"checked {len(resources)} resources: {len(resources) - broken} available, {broken} broken"
+    if apis:
+        broken = sum(1 for c in apis if not c.ok)
+        line += f"; {len(apis)} API URLs: {len(apis) - broken} available, {broken} broken"
+    click.echo(line)

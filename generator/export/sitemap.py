@@ -3,10 +3,10 @@
 Sitemaps hold at most 50,000 URLs each, so ``sitemap.xml`` is always an index of ``sitemaps/<n>.xml`` files of
 at most :data:`PER_FILE` URLs. Every page listed exists in each site language; each language version is its own
 ``<url>`` with ``xhtml:link rel="alternate" hreflang`` to all of them (Google's recommended form). Listed:
-home, the three listings, every dataset, organization, reuse and user page; ``lastmod`` is a dataset's
-``last_modified`` (the newest of its datasets for an organization). Pagination pages, dashboards and resource
-redirects are left out. ``robots.txt`` is only read by crawlers at a host's root: with a sub-path base URL,
-copy its ``Sitemap:`` line into the host's own robots.txt.
+home, the four listings, every dataset, API, organization, reuse and user page; ``lastmod`` is a dataset's
+``last_modified`` (an API's ``last_modified`` or ``created``; the newest of its datasets' for an organization).
+Pagination pages, dashboards and resource redirects are left out. ``robots.txt`` is only read by crawlers at a
+host's root: with a sub-path base URL, copy its ``Sitemap:`` line into the host's own robots.txt.
 """
 
 from __future__ import annotations
@@ -24,8 +24,11 @@ def pages(index: Any) -> Iterator[tuple[str, str | None]]:
     yield "datasets/", None
     yield "organizations/", None
     yield "reuses/", None
+    yield "dataservices/", None
     for d in index.datasets:
         yield f"datasets/{d.slug}/", d.last_modified[:10]
+    for api in index.dataservices:
+        yield f"dataservices/{api.slug}/", api.changed[:10]
     for org in index.organizations:
         datasets = index.datasets_of.get(("organization", org.slug), [])
         yield f"organizations/{org.slug}/", max((d.last_modified[:10] for d in datasets), default=None)

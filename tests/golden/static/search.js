@@ -1,9 +1,10 @@
-// Search of the dataset listing (/datasets/, /en/datasets/): Pagefind's index, facets, results.
+// Search of the dataset listing (/datasets/, /en/datasets/): Pagefind's index of the dataset and API pages,
+// facets (the type facet tells datasets from APIs), results.
 // Progressive enhancement: without JavaScript, or without an index, the page stays the plain listing that
 // every search form of the site submits to. The state lives in the URL (?q=word&organization=Name&tag=x),
 // so a search can be bookmarked, shared and navigated with the browser's back button.
 
-const FACETS = ["organization", "tag", "format", "license", "frequency", "hvd"];
+const FACETS = ["type", "organization", "tag", "format", "access", "license", "frequency", "hvd"];
 const SHOWN = 5; // facet values shown before "Show all"
 const PAGE = 20; // results per "More results"
 
@@ -139,7 +140,7 @@ async function showMore() {
         "li",
         { class: "card search-result" },
         el("h2", { class: "card-title" }, link),
-        el("p", { class: "card-meta", text: item.meta.organization || "" }),
+        el("p", { class: "card-meta", text: [item.meta.kind, item.meta.organization].filter(Boolean).join(" · ") }),
         el("p", { class: "search-excerpt" }, ...excerptNodes(item.excerpt || "")),
       ),
     );
