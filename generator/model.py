@@ -234,7 +234,9 @@ class Dataservice:
         described = data.get("endpoint_description")
         endpoint = EndpointDescription(**described) if described else None
         hvd = hvd_codes(data.get("hvd_categories", []))
-        return cls(slug=slug, owner=owner, path=path, **{**data, "endpoint_description": endpoint, "hvd_categories": hvd})
+        return cls(
+            slug=slug, owner=owner, path=path, **{**data, "endpoint_description": endpoint, "hvd_categories": hvd}
+        )
 
     @property
     def changed(self) -> str:

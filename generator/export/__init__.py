@@ -41,12 +41,31 @@ def catalog_path(folder: str, number: int, fmt: str) -> str:
     return f"{folder}catalog.{fmt}" if number == 1 else f"{folder}catalog/{number}.{fmt}"
 
 
-def catalog_page(index: Any, urls: Any, datasets: list, number: int, org: Any = None) -> Iterator[tuple[str, bytes]]:
-    """Page ``number`` of the catalogue of ``datasets`` (the site's, or ``org``'s), in every syntax."""
+def public_dataservices(index: Any) -> list:
+    """The APIs the exports show, by slug: every one but the private ones (whose files no export names)."""
+    return sorted((s for s in index.portal.dataservices.values() if not s.private), key=lambda s: s.slug)
+
+
+def dataservices_of(index: Any, org: Any = None) -> list:
+    """The public APIs of the site (``org`` None) or of one organization."""
+    services = public_dataservices(index)
+    return services if org is None else [s for s in services if s.owner == ("organization", org.slug)]
+
+
+def catalog_page(
+    index: Any, urls: Any, datasets: list, number: int, org: Any = None, services: list | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """Page ``number`` of the catalogue of ``datasets`` (the site's, or ``org``'s), in every syntax.
+
+    The public APIs (``services``, default: the site's or ``org``'s) are on the first page: they are few
+    (data.gouv.fr lists hundreds of APIs for 50,000 datasets), and a harvester reads every page anyway.
+    """
     folder = "" if org is None else f"organizations/{org.slug}/"
     count = page_count(len(datasets), CATALOG_PAGE)
     chunk = datasets[(number - 1) * CATALOG_PAGE : number * CATALOG_PAGE]
-    nodes = dcat.CatalogWriter(index, urls).catalog(chunk, org, dated=datasets if number == 1 else [])
+    services = dataservices_of(index, org) if services is None else services
+    writer = dcat.CatalogWriter(index, urls)
+    nodes = writer.catalog(chunk, org, dated=datasets if number == 1 else [], services=services if number == 1 else [])
     extra = {}
     if count > 1:
         for fmt in FORMATS:
@@ -73,14 +92,21 @@ def _catalog_units(index: Any, urls: Any) -> Iterator[Unit]:
         min((d.created[:10] for d in datasets), default=""),
         max((d.last_modified[:10] for d in datasets), default=""),
     )
+    services = dataservices_of(index)
     for number in range(1, count + 1):
         chunk = datasets[(number - 1) * CATALOG_PAGE : number * CATALOG_PAGE]
-        key = _bind(_catalog_key, index, len(datasets), dates if number == 1 else None, chunk)
-        yield Unit(f"site/catalog/{number}", key, _bind(catalog_page, index, urls, datasets, number))
+        listed = services if number == 1 else []
+        key = _bind(_catalog_key, index, len(datasets), dates if number == 1 else None, chunk, listed)
+        yield Unit(f"site/catalog/{number}", key, _bind(catalog_page, index, urls, datasets, number, None, services))
 
 
-def _catalog_key(index: Any, total: int, dates: tuple | None, chunk: list) -> Any:
-    return (total, dates, tuple(keys.dataset_part(index, d) for d in chunk))
+def _catalog_key(index: Any, total: int, dates: tuple | None, chunk: list, services: list) -> Any:
+    return (
+        total,
+        dates,
+        tuple(keys.dataset_part(index, d) for d in chunk),
+        tuple(keys.dataservice_part(index, s) for s in services),
+    )
 
 
 def _api_units(index: Any, urls: Any) -> Iterator[Unit]:
