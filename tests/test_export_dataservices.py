@@ -82,7 +82,7 @@ def test_access_rights_follow_the_access_type(site, minimal_site) -> None:
     assert str(graph.value(_api("api-parkings"), DCTERMS.accessRights)) == ACCESS + "PUBLIC"
     assert str(graph.value(_api("api-temps-reel-ligeo"), DCTERMS.accessRights)) == ACCESS + "NON_PUBLIC"  # restricted
     minimal = _graph(minimal_site / "catalog.ttl")
-    api = _api("api-arrets", "https://data.example.org/")
+    api = _api("api-bus", "https://data.example.org/")
     assert str(minimal.value(api, DCTERMS.accessRights)) == ACCESS + "RESTRICTED"  # open_with_account
 
 
@@ -157,7 +157,7 @@ def test_a_portal_with_private_content_still_validates(portal: Path, tmp_path: P
     build(portal, out)
     for path in [out / "catalog.ttl", out / "organizations" / "ville-exemple" / "catalog.ttl"]:
         graph = _graph(path)
-        assert len(set(graph.subjects(RDF.type, DCAT.DataService))) == 2  # api-arrets and api-comptages
+        assert len(set(graph.subjects(RDF.type, DCAT.DataService))) == 2  # api-bus and api-comptages
         _conforms, report, _text = pyshacl.validate(graph, shacl_graph=shapes, advanced=True)
         assert list(report.subjects(SH.resultSeverity, SH.Violation)) == [], path
 
