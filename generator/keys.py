@@ -84,6 +84,12 @@ def dataservice_part(index: Any, item: Any) -> Key:
     return (index.file(item.path), index.owner_key(item.owner), tuple(s in index.public_slugs for s in item.datasets))
 
 
+def dataservice_api(index: Any, item: Any) -> Key:
+    """An API's JSON file: the API and the summaries of the public datasets it serves."""
+    served = tuple(dataset_summary(index, index.portal.datasets[s]) for s in item.datasets if s in index.public_slugs)
+    return (dataservice_part(index, item), served)
+
+
 def served_public(index: Any, owner: tuple[str, str]) -> list[bool]:
     """Which of the datasets served by ``owner``'s APIs are public (an organization's catalogue names those)."""
     services = [s for s in index.portal.dataservices.values() if s.owner == owner]

@@ -182,6 +182,62 @@ def test_an_api_without_a_public_dataset_or_a_license_still_validates(portal: Pa
     assert list(report.subjects(SH.resultSeverity, SH.Violation)) == []
 
 
+# --- CSV and the static JSON API -------------------------------------------------------------------------------
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""), delimiter=";"))
+
+
+def test_the_csv_tables_list_the_public_apis(site) -> None:
+    rows = {r["slug"]: r for r in _csv(site / "dataservices.csv")}
+    assert sorted(rows) == ["api-parkings", "api-temps-reel-ligeo", "wms-plui"]
+    ligeo = rows["api-temps-reel-ligeo"]
+    assert ligeo["url"] == BASE + "dataservices/api-temps-reel-ligeo/"
+    assert ligeo["organization_id"] == "ligeo-mobilites" and ligeo["access_type"] == "restricted"
+    assert ligeo["datasets"] == "gtfs-reseau-ligeo,perturbations-reseau-ligeo"
+    assert ligeo["authorization_request_url"].endswith("/demande-acces") and ligeo["availability"] == "98"
+    assert rows["wms-plui"]["hvd_categories"] == "c_dd313021,c_ad9ae929"
+    assert rows["wms-plui"]["machine_documentation_format"] == "wms"
+    org = _csv(site / "organizations" / "metropole-val-de-loire" / "dataservices.csv")
+    assert [r["slug"] for r in org] == ["api-parkings", "wms-plui"]
+    assert _csv(site / "organizations" / "diodp" / "dataservices.csv") == []
+
+
+def test_the_json_api_serves_the_apis_as_its_openapi_description_says(site) -> None:
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    api = site / "api"
+    openapi = json.loads((api / "openapi.json").read_text())
+    assert {"/dataservices/pages/{page}.json", "/dataservices/{slug}.json"} <= set(openapi["paths"])
+
+    def check(data: dict, schema: str) -> None:
+        validator = Draft202012Validator({"$ref": f"#/components/schemas/{schema}", **openapi})
+        assert list(validator.iter_errors(data)) == [], schema
+
+    home = json.loads((api / "site.json").read_text())
+    assert home["counts"]["dataservices"] == 3 and home["dataservices"] == BASE + "api/dataservices/pages/1.json"
+    listing = json.loads((api / "dataservices" / "pages" / "1.json").read_text())
+    check(listing, "DataservicePage")
+    assert listing["total"] == 3 and [s["slug"] for s in listing["data"]] == sorted(s["slug"] for s in listing["data"])
+    for summary in listing["data"]:
+        item = json.loads((site / summary["api"][len(BASE) :]).read_text())
+        check(item, "Dataservice")
+        assert item["slug"] == summary["slug"]
+    wms = json.loads((api / "dataservices" / "wms-plui.json").read_text())
+    assert [d["slug"] for d in wms["datasets"]] == ["plui-val-de-loire"]
+    assert wms["endpoint_description"]["format"] == "wms" and wms["hvd_categories"] == ["c_dd313021", "c_ad9ae929"]
+    org = json.loads((api / "organizations" / "ligeo-mobilites.json").read_text())
+    check(org, "Organization")
+    assert [s["slug"] for s in org["dataservices"]] == ["api-temps-reel-ligeo"]
+    assert org["exports"]["csv"]["dataservices"] == BASE + "organizations/ligeo-mobilites/dataservices.csv"
+
+
 # --- schema.org ----------------------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import keys
 from . import api, dcat, feeds, sitemap, tables
+from .public import by_owner, public_dataservices
 from .rdf import FORMATS, serialize_all
 
 
@@ -41,17 +42,6 @@ def catalog_path(folder: str, number: int, fmt: str) -> str:
     return f"{folder}catalog.{fmt}" if number == 1 else f"{folder}catalog/{number}.{fmt}"
 
 
-def public_dataservices(index: Any) -> list:
-    """The APIs the exports show, by slug: every one but the private ones (whose files no export names)."""
-    return sorted((s for s in index.portal.dataservices.values() if not s.private), key=lambda s: s.slug)
-
-
-def dataservices_of(index: Any, org: Any = None) -> list:
-    """The public APIs of the site (``org`` None) or of one organization."""
-    services = public_dataservices(index)
-    return services if org is None else [s for s in services if s.owner == ("organization", org.slug)]
-
-
 def catalog_page(
     index: Any, urls: Any, datasets: list, number: int, org: Any = None, services: list | None = None
 ) -> Iterator[tuple[str, bytes]]:
@@ -63,7 +53,9 @@ def catalog_page(
     folder = "" if org is None else f"organizations/{org.slug}/"
     count = page_count(len(datasets), CATALOG_PAGE)
     chunk = datasets[(number - 1) * CATALOG_PAGE : number * CATALOG_PAGE]
-    services = dataservices_of(index, org) if services is None else services
+    if services is None:
+        services = public_dataservices(index)
+        services = services if org is None else by_owner(services).get(("organization", org.slug), [])
     writer = dcat.CatalogWriter(index, urls)
     nodes = writer.catalog(chunk, org, dated=datasets if number == 1 else [], services=services if number == 1 else [])
     extra = {}
@@ -79,20 +71,21 @@ def _catalog_url(base: str, folder: str, fmt: str, number: int) -> str:
     return base + catalog_path(folder, number, fmt)
 
 
-def catalog(index: Any, urls: Any, datasets: list, org: Any = None) -> Iterator[tuple[str, bytes]]:
+def catalog(
+    index: Any, urls: Any, datasets: list, org: Any = None, services: list | None = None
+) -> Iterator[tuple[str, bytes]]:
     """Every page of a catalogue (one, up to :data:`CATALOG_PAGE` datasets)."""
     for number in range(1, page_count(len(datasets), CATALOG_PAGE) + 1):
-        yield from catalog_page(index, urls, datasets, number, org)
+        yield from catalog_page(index, urls, datasets, number, org, services)
 
 
-def _catalog_units(index: Any, urls: Any) -> Iterator[Unit]:
+def _catalog_units(index: Any, urls: Any, services: list) -> Iterator[Unit]:
     datasets = index.datasets
     count = page_count(len(datasets), CATALOG_PAGE)
     dates = (
         min((d.created[:10] for d in datasets), default=""),
         max((d.last_modified[:10] for d in datasets), default=""),
     )
-    services = dataservices_of(index)
     for number in range(1, count + 1):
         chunk = datasets[(number - 1) * CATALOG_PAGE : number * CATALOG_PAGE]
         listed = services if number == 1 else []
@@ -109,12 +102,17 @@ def _catalog_key(index: Any, total: int, dates: tuple | None, chunk: list, servi
     )
 
 
-def _api_units(index: Any, urls: Any) -> Iterator[Unit]:
-    counts = (len(index.datasets), index.resource_count, len(index.organizations), len(index.reuses))
-    yield Unit("site/api", counts, lambda: api.site_files(api.Api(index, urls)))
-    item_key = {"datasets": keys.dataset_summary, "organizations": keys.organization_summary, "reuses": keys.reuse_card}
+def _api_units(index: Any, urls: Any, services: list) -> Iterator[Unit]:
+    counts = (len(index.datasets), index.resource_count, len(index.organizations), len(index.reuses), len(services))
+    yield Unit("site/api", counts, lambda: api.site_files(api.Api(index, urls, services)))
+    item_key = {
+        "datasets": keys.dataset_summary,
+        "organizations": keys.organization_summary,
+        "reuses": keys.reuse_card,
+        "dataservices": keys.dataservice_part,
+    }
     for kind in api.LISTED:
-        items = getattr(index, kind)
+        items = services if kind == "dataservices" else getattr(index, kind)
         count = page_count(len(items), api.PAGE_SIZE)
         for number in range(1, count + 1):
             chunk = items[(number - 1) * api.PAGE_SIZE : number * api.PAGE_SIZE]
@@ -134,11 +132,12 @@ def _listing_page(index: Any, urls: Any, kind: str, chunk: list, number: int, co
     yield maker.listing_page(kind, [maker.summary(kind, item) for item in chunk], number, count, total)
 
 
-def _organization(index: Any, urls: Any, org: Any) -> Iterator[tuple[str, bytes]]:
-    yield from catalog(index, urls, index.datasets_of.get(("organization", org.slug), []), org)
-    yield from tables.organization_files(index, urls, org)
+def _organization(index: Any, urls: Any, org: Any, services: list) -> Iterator[tuple[str, bytes]]:
+    """The files of one organization; ``services`` are its public APIs."""
+    yield from catalog(index, urls, index.datasets_of.get(("organization", org.slug), []), org, services)
+    yield from tables.organization_files(index, urls, org, services)
     yield from feeds.organization_files(index, urls, org)
-    yield api.item_file(api.Api(index, urls), "organizations", org)
+    yield api.item_file(api.Api(index, urls, services), "organizations", org)
 
 
 def units(index: Any, urls: Any) -> list[Unit]:
@@ -147,22 +146,28 @@ def units(index: Any, urls: Any) -> list[Unit]:
     The site-wide files are cut where their formats allow: the catalogue in pages, the API listings in their
     pages, so that an edit makes again one page of each, not the whole.
     """
+    services = public_dataservices(index)
+    owned = by_owner(services)
     found = [
-        *_catalog_units(index, urls),
-        Unit("site/tables", index.everything, _bind(tables.site_files, index, urls)),
+        *_catalog_units(index, urls, services),
+        Unit("site/tables", index.everything, _bind(tables.site_files, index, urls, services)),
         Unit("site/feeds", index.everything, _bind(feeds.site_files, index, urls)),
         Unit("site/sitemap", _bind(keys.sitemap, index), _bind(sitemap.files, index, urls)),
-        *_api_units(index, urls),
+        *_api_units(index, urls, services),
     ]
     for org in index.organizations:
         key = _bind(keys.organization_scope, index, org)
-        found.append(Unit(f"organizations/{org.slug}", key, _bind(_organization, index, urls, org)))
+        mine = owned.get(("organization", org.slug), [])
+        found.append(Unit(f"organizations/{org.slug}", key, _bind(_organization, index, urls, org, mine)))
     for dataset in index.datasets:
         key = _bind(keys.dataset, index, dataset)
         found.append(Unit(f"datasets/{dataset.slug}", key, _item(index, urls, "datasets", dataset)))
     for reuse in index.reuses:
         key = _bind(keys.reuse_api, index, reuse)
         found.append(Unit(f"reuses/{reuse.slug}", key, _item(index, urls, "reuses", reuse)))
+    for service in services:
+        key = _bind(keys.dataservice_api, index, service)
+        found.append(Unit(f"dataservices/{service.slug}", key, _item(index, urls, "dataservices", service)))
     return found
 
 
