@@ -90,12 +90,6 @@ def dataservice_api(index: Any, item: Any) -> Key:
     return (dataservice_part(index, item), served)
 
 
-def served_public(index: Any, owner: tuple[str, str]) -> list[bool]:
-    """Which of the datasets served by ``owner``'s APIs are public (an organization's catalogue names those)."""
-    services = [s for s in index.portal.dataservices.values() if s.owner == owner]
-    return [slug in index.public_slugs for s in services for slug in s.datasets]
-
-
 def redirect(resource: Any) -> Key:
     """A resource's redirect page shows the resource alone: its URL and title."""
     return (resource.id, resource.url, resource.title)
@@ -161,7 +155,6 @@ def organization_scope(index: Any, org: Organization) -> Key:
         tuple((u, index.user_name(u)) for u in sorted(users)),
         tuple(index.file(r.path) for d in datasets for r in index.reuses_of_dataset.get(d.slug, ())),
         tuple(d.slug in index.public_slugs for d in datasets),
-        tuple(served_public(index, owner)),
     )
 
 

@@ -179,3 +179,19 @@ def test_the_bot_may_commit_harvested_apis(tmp_path: Path, remote) -> None:
     repo.write(f"{ORG}/dataservices/plantee.yaml", {**planted, "created": "2024-01-01"})
     repo.commit("robot")
     assert denied(repo.check()) == [("org-content", f"{ORG}/dataservices/plantee.yaml")]
+
+
+def test_the_harvesters_filters_apply_to_apis_too(portal: Path, remote) -> None:
+    """tags: [trafic] keeps the API with that keyword; the other API and the dataset (no keyword) are skipped."""
+    add_harvester(
+        portal, SLUG, "distant", backend="dcat", url=remote.url("/catalogue.ttl"), filters={"tags": ["trafic"]}
+    )
+    job = _run(portal, Clock())
+    assert job.counts["skipped"] == 1 and job.counts["created"] == 0
+    assert job.service_counts["skipped"] == 1 and job.service_counts["created"] == 1
+    api = dataservices_of(portal, SLUG)["api-du-trafic"]
+    assert "datasets" not in api  # the dataset it serves was not harvested: its URI stays in unmapped
+    assert api["harvest"]["unmapped"]["datasets"] == (
+        "https://elsewhere.example/datasets/meteo | https://remote.example/datasets/trafic"
+    )
+    assert [p.as_text() for p in validate(portal).problems] == []

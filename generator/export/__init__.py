@@ -4,7 +4,8 @@
 the key of what it depends on (:mod:`generator.keys`), so a rebuild makes again only the groups whose key
 changed; :func:`files` is every file of every unit. Every function here reads only the build's
 ``SiteIndex``, whose public views already leave private datasets out (and everything about them:
-resources, discussions, reuse links). The list of files and their URLs is in ``docs/exports.md``.
+resources, discussions, reuse links), and the public APIs of :mod:`.public`. The list of files and their URLs
+is in ``docs/exports.md``.
 """
 
 from __future__ import annotations
@@ -140,6 +141,11 @@ def _organization(index: Any, urls: Any, org: Any, services: list) -> Iterator[t
     yield api.item_file(api.Api(index, urls, services), "organizations", org)
 
 
+def _organization_key(index: Any, org: Any, services: list) -> Any:
+    """An organization's files: its folder (its APIs' files are in it) and which datasets its APIs serve are public."""
+    return (keys.organization_scope(index, org), tuple(keys.dataservice_part(index, s) for s in services))
+
+
 def units(index: Any, urls: Any) -> list[Unit]:
     """Every export unit: the site-wide ones first (the longest tasks), then one per organization, dataset, reuse.
 
@@ -156,8 +162,8 @@ def units(index: Any, urls: Any) -> list[Unit]:
         *_api_units(index, urls, services),
     ]
     for org in index.organizations:
-        key = _bind(keys.organization_scope, index, org)
         mine = owned.get(("organization", org.slug), [])
+        key = _bind(_organization_key, index, org, mine)
         found.append(Unit(f"organizations/{org.slug}", key, _bind(_organization, index, urls, org, mine)))
     for dataset in index.datasets:
         key = _bind(keys.dataset, index, dataset)

@@ -8,7 +8,10 @@ URIs (``{base}`` is the site's base URL):
 * publisher: the organization's page ``{base}organizations/<org>/`` (``foaf:Organization``) or the user's page
   ``{base}users/<name>/`` (``foaf:Person``); the portal itself is ``{base}#publisher``;
 * contact point ``<dataset>#contact`` (or the organization's ``<org>#contact``), period ``<dataset>#temporal``,
-  places ``<dataset>#spatial-<n>``, checksum ``<distribution>#checksum``.
+  places ``<dataset>#spatial-<n>``, checksum ``<distribution>#checksum``;
+* API (``dcat:DataService``, listed by the catalogue's ``dcat:service``): its page ``{base}dataservices/<slug>/``,
+  contact point ``<api>#contact``; its access type is its ``dct:accessRights`` (:data:`ACCESS_RIGHTS`), its
+  ``dcat:servesDataset`` the public datasets it serves.
 
 Controlled vocabularies are the EU ones (frequency, language, file type, access right), licenses are their
 URLs from :mod:`generator.vocabularies`; the few things that have no URI (a license "Other (Open)", a file
@@ -40,6 +43,7 @@ from typing import Any
 from .. import geometry
 from ..model import Dataservice, Dataset, Organization, Resource
 from ..vocabularies import FREQUENCIES_EU, HVD_CATEGORIES, HVD_LEGISLATION, HVD_SCHEME, LICENSES
+from .public import served
 from .rdf import IRI, BNode, Literal, Node, iri, text, typed
 
 EU = "http://publications.europa.eu/resource/authority/"
@@ -490,9 +494,8 @@ class CatalogWriter:
         rights = EU + "access-right/" + ACCESS_RIGHTS[service.access_type]
         node.add("dct:accessRights", self._concept(rights, "dct:RightsStatement", "access-right", out))
         node.add("dcat:contactPoint", self._contact(service, uri, out))
-        for slug in service.datasets:
-            if slug in self.index.public_slugs:
-                node.add("dcat:servesDataset", IRI(iri(f"{self.base}datasets/{slug}/")))
+        for slug in served(self.index, service):
+            node.add("dcat:servesDataset", IRI(iri(f"{self.base}datasets/{slug}/")))
         if service.hvd_categories:
             self.mark_hvd(node, service.hvd_categories, out)
             self._hvd_extras(service, urls, out)

@@ -289,8 +289,7 @@ def run_one(
         moment = now()
         slugs = _plan(content_dir, harvester, records, job, moment, DATASETS)
         if catalogue is not None:
-            services = [_served(to_service_record(r), slugs) for r in catalogue.services]
-            _plan(content_dir, harvester, services, job, moment, DATASERVICES)
+            _plan(content_dir, harvester, service_records(harvester, catalogue, slugs), job, moment, DATASERVICES)
     except HarvestError as exc:
         job.fail(str(exc))
     return _finish(content_dir, job, now, dry_run)
@@ -333,19 +332,29 @@ def fetch_records(
     else:
         raise HarvestError(f"unknown backend {harvester.backend!r}")
     local = {k: v for k, v in harvester.filters.items() if k not in remote_filters and v}
-    records = []
-    for remote in remotes:
-        try:
-            record = to_record(remote, namespace)
-        except Exception as exc:  # a mapping bug on one odd record must not lose the whole run
-            error = f"cannot map the record: {type(exc).__name__}: {exc}"
-            record = failed(
-                remote.remote_id, error, remote.remote_uri, title=str(remote.title or "")[:300], label=remote.label
-            )
-        if record.error is None and local and not _matches(record, local):
-            record.error = "filtered"
-        records.append(record)
+    records = [_mapped(remote, lambda r: to_record(r, namespace), local) for remote in remotes]
     return records, catalogue
+
+
+def _mapped(remote: Any, make: Callable[[Any], Record], local: dict[str, Any]) -> Record:
+    """``make(remote)``, a failed record if the mapping raises, marked ``filtered`` if the filters leave it out."""
+    try:
+        record = make(remote)
+    except Exception as exc:  # a mapping bug on one odd record must not lose the whole run
+        error = f"cannot map the record: {type(exc).__name__}: {exc}"
+        record = failed(
+            remote.remote_id, error, remote.remote_uri, title=str(remote.title or "")[:300], label=remote.label
+        )
+    if record.error is None and local and not _matches(record, local):
+        record.error = "filtered"
+    return record
+
+
+def service_records(harvester: HarvesterConfig, catalogue: dcat.Catalogue, slugs: dict[str, str]) -> list[Record]:
+    """The catalogue's APIs, mapped and filtered as its datasets are, serving the datasets ``slugs`` names
+    (remote id or URI -> slug, what the datasets' plan gave)."""
+    local = {k: v for k, v in harvester.filters.items() if k not in dcat.REMOTE_FILTERS and v}
+    return [_served(_mapped(remote, to_service_record, local), slugs) for remote in catalogue.services]
 
 
 # --------------------------------------------------------------------------------- unchanged catalogue
@@ -499,7 +508,7 @@ def _plan(
 
     for record in records:
         if record.error == "filtered":
-            job.counts["skipped"] += 1
+            job.counter(kind.name)["skipped"] += 1
             continue
         if record.remote_id in seen_ids:
             add(_failed(record, "the remote id appears twice in the catalogue"))
@@ -556,7 +565,7 @@ def _plan(
 def _served(record: Record, slugs: dict[str, str]) -> Record:
     """An API's record with the datasets it serves named by their slugs here (the harvested ones); the others
     (not in the catalogue, or not harvested) are kept raw in ``harvest.unmapped``."""
-    if record.dataset is None:
+    if record.dataset is None or record.error:
         return record
     found = [slugs[uri] for uri in record.serves if uri in slugs]
     if found:

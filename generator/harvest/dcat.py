@@ -353,11 +353,6 @@ class _Reader:
             (t for t in (self.text(n, DCTERMS.title, RDFS.label, SKOS.prefLabel) for n in license_nodes) if t), None
         )
         places = self.places(s)
-        publishers: list[str] = []
-        for publisher in g.objects(s, DCTERMS.publisher):
-            if isinstance(publisher, URIRef):
-                publishers.append(str(publisher))
-            publishers += self.values(publisher, FOAF.name) + self.values(publisher, DCTERMS.identifier)
         return RemoteDataset(
             remote_id=identifier or uri,
             remote_uri=uri,
@@ -381,7 +376,7 @@ class _Reader:
             bboxes=places["bboxes"],
             contact=self.contact(s),
             resources=[self.distribution(d) for d in distributions],
-            publishers=publishers,
+            publishers=self.publishers(s),
             sort_lists=True,
             label=None if uri else f"_:{s}",
             unread=self.unread(s),
@@ -415,8 +410,18 @@ class _Reader:
             contact=self.contact(s),
             serves=self.values(s, DCAT.servesDataset),
             hvd_categories=self.values(s, DCATAP.hvdCategory),
+            publishers=self.publishers(s),
             label=None if uri else f"_:{s}",
         )
+
+    def publishers(self, s: Any) -> list[str]:
+        """The publisher's URI, names and identifiers (what the ``organization`` filter matches)."""
+        found: list[str] = []
+        for publisher in self.g.objects(s, DCTERMS.publisher):
+            if isinstance(publisher, URIRef):
+                found.append(str(publisher))
+            found += self.values(publisher, FOAF.name) + self.values(publisher, DCTERMS.identifier)
+        return found
 
     def unread(self, s: Any) -> dict[str, str]:
         """The dataset's properties no content field holds (dcat:theme, dct:provenance...), raw, by CURIE."""

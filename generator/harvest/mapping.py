@@ -519,6 +519,7 @@ class RemoteDataservice:
     contact: dict[str, str] = field(default_factory=dict)
     serves: list[str] = field(default_factory=list)  # URIs of the datasets it serves
     hvd_categories: list[str] = field(default_factory=list)
+    publishers: list[str] = field(default_factory=list)  # names and ids, for the organization filter
     label: str | None = None
 
 
@@ -712,6 +713,7 @@ def to_service_record(remote: RemoteDataservice) -> Record:
         dataset=data,
         unmapped=unmapped,
         keywords=tags,
+        publishers=remote.publishers,
         label=remote.label,
         serves=sorted(set(remote.serves)),
     )
