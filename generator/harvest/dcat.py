@@ -3,8 +3,11 @@
 Symmetric to DCAT-AP 3 (what the portal's DCAT export writes): dct:title, dct:description, dcat:keyword,
 dct:license, dct:accrualPeriodicity, dct:temporal (dcat:startDate/endDate), dct:spatial, dcat:contactPoint
 (vCard), dct:issued/modified, DCAT-AP HVD's dcatap:hvdCategory, and dcat:distribution with
-dcat:downloadURL/accessURL, dct:format, dcat:mediaType, dcat:byteSize, spdx:checksum, dct:license. Literals in
-several languages are read in the site's languages first (then untagged, then English, then any).
+dcat:downloadURL/accessURL, dct:format, dcat:mediaType, dcat:byteSize, spdx:checksum, dct:license. The
+catalogue's APIs (dcat:DataService listed by dcat:service or standing alone) are read too (:func:`dataservices`):
+endpoint URL and description, documentation, access rights, licence, contact, keywords, dates, HVD categories
+and the datasets they serve. Literals in several languages are read in the site's languages first (then
+untagged, then English, then any).
 """
 
 from __future__ import annotations
