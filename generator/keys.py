@@ -104,6 +104,17 @@ def dataset_part(index: Any, item: Dataset) -> Key:
     return (index.file(item.path), index.owner_key(item.owner))
 
 
+def dataservice_part(index: Any, item: Any) -> Key:
+    """An API in the exports: its file, its owner (name, contact) and which of the datasets it serves are public."""
+    return (index.file(item.path), index.owner_key(item.owner), tuple(s in index.public_slugs for s in item.datasets))
+
+
+def dataservice_api(index: Any, item: Any) -> Key:
+    """An API's JSON file: the API and the summaries of the public datasets it serves."""
+    served = tuple(dataset_summary(index, index.portal.datasets[s]) for s in item.datasets if s in index.public_slugs)
+    return (dataservice_part(index, item), served)
+
+
 def redirect(resource: Any) -> Key:
     """A resource's redirect page shows the resource alone: its URL and title."""
     return (resource.id, resource.url, resource.title)

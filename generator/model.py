@@ -229,6 +229,7 @@ class Dataservice:
     last_modified: str | None = None
     private: bool = False
     archived: bool = False
+    harvest: dict[str, Any] | None = None  # written by the harvester, as a dataset's
 
     @classmethod
     def from_data(cls, slug: str, owner: Owner, path: str, data: dict[str, Any]) -> Dataservice:

@@ -194,12 +194,8 @@ def make_environment(
 
     @jinja2.pass_context
     def schema_org(context: Any, kind: str, obj: Any) -> Any:
-        """schema.org JSON-LD of a dataset, an organization or an API, safe inside a ``<script>`` element;
-        "" for a kind :mod:`generator.export.schemaorg` has no function for (the page then embeds none)."""
-        build = _SCHEMA_ORG.get(kind)
-        if build is None:
-            return ""
-        return schemaorg.script_json(build(context["index"], urls, obj, language))
+        """schema.org JSON-LD of a dataset, an organization or an API, safe inside a ``<script>`` element."""
+        return schemaorg.script_json(_SCHEMA_ORG[kind](context["index"], urls, obj, language))
 
     # contributors write in the portal's first language: text of theirs on another language's page says so,
     # for screen readers' voices (WCAG 3.1.2) and the Nu HTML Checker's language detection
@@ -236,12 +232,11 @@ def make_environment(
     return env
 
 
-# the kinds of page that embed schema.org JSON-LD -> the function of generator.export.schemaorg that makes it; an
-# API's page embeds ``schemaorg.dataservice(index, urls, api, language)`` as soon as that module defines it
+# the kinds of page that embed schema.org JSON-LD -> the function of generator.export.schemaorg that makes it
 _SCHEMA_ORG: dict[str, Any] = {
     "dataset": schemaorg.dataset,
     "organization": schemaorg.organization,
-    "dataservice": getattr(schemaorg, "dataservice", None),
+    "dataservice": schemaorg.dataservice,
 }
 
 

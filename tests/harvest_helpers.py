@@ -106,12 +106,17 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
-def datasets_of(content: Path, org: str) -> dict[str, dict]:
+def datasets_of(content: Path, org: str, folder: str = "datasets") -> dict[str, dict]:
     """Every dataset file of an organization, by slug (dates kept as text)."""
     found = {}
-    for path in sorted((content / "organizations" / org / "datasets").glob("*.yaml")):
+    for path in sorted((content / "organizations" / org / folder).glob("*.yaml")):
         found[path.stem] = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates)
     return found
+
+
+def dataservices_of(content: Path, org: str) -> dict[str, dict]:
+    """Every API file of an organization, by slug (dates kept as text)."""
+    return datasets_of(content, org, "dataservices")
 
 
 class _TextDates(yaml.SafeLoader):

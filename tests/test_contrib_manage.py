@@ -266,6 +266,9 @@ def test_delete_takes_discussions_and_is_refused_while_referred_to(runner, repo:
     assert referred.exit_code == 1 and "unknown-dataset" in referred.output and clean(repo)
     assert act(runner, repo, "lucas", "reuse", "delete", "carte-des-arrets").exit_code == 1
     assert act(runner, repo, "paul", "reuse", "delete", "carte-des-arrets").exit_code == 0
+    still = act(runner, repo, "paul", "dataset", "delete", "arrets-de-bus")  # the fixture's API serves it
+    assert still.exit_code == 1 and "api-bus" in still.output and clean(repo)
+    assert act(runner, repo, "paul", "dataservice", "delete", "api-bus").exit_code == 0
     done = act(runner, repo, "paul", "dataset", "delete", "arrets-de-bus")
     assert done.exit_code == 0, done.output
     assert not repo.path(DISCUSSION).exists()

@@ -44,7 +44,7 @@ def test_the_example_portal_has_apis_of_each_kind() -> None:
 
 def test_the_model_reads_every_field(portal: Path) -> None:
     folder = portal / "organizations" / "ville-exemple" / "dataservices"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)  # the minimal portal has an API of its own
     (folder / "api-arrets.yaml").write_text(
         "title: API\ndescription: d\nbase_api_url: https://a.example.org/\naccess_type: restricted\n"
         "authorization_request_url: https://a.example.org/demande\navailability: 99.9\n"

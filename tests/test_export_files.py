@@ -41,6 +41,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         ("organizations.csv", tables.ORGANIZATION_COLUMNS),
         ("reuses.csv", tables.REUSE_COLUMNS),
         ("discussions.csv", tables.DISCUSSION_COLUMNS),
+        ("dataservices.csv", tables.DATASERVICE_COLUMNS),
     ],
 )
 def test_csv_tables_have_their_documented_columns(site: Path, name: str, columns: list[str]) -> None:

@@ -1,9 +1,12 @@
-"""Round trip: the portal's own DCAT export, harvested into an empty organization, gives back its datasets.
+"""Round trip: the portal's own DCAT export, harvested into an empty organization, gives back its datasets
+and its APIs.
 
 Equal on every field DCAT carries (title, description, license, frequency, temporal and spatial coverage,
 tags, dates, contact point, high-value dataset categories, resources with URL, title, format, media type, size,
 checksum, dates). Resource ids, resource types other than API, and private datasets are not in the export, by
-design.
+design. APIs come back with their title, acronym, description, base URL, description document and its kind,
+documentation, access type, licence, contact, tags, HVD categories, dates and the datasets they serve (named by
+the slugs of the harvested copies); availability, rate limit and access-request page are not in DCAT-AP.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import PROJECT
-from harvest_helpers import Clock, _TextDates, add_harvester, datasets_of, serve
+from harvest_helpers import Clock, _TextDates, add_harvester, dataservices_of, datasets_of, serve
 
 pytest.importorskip("generator.export.dcat", reason="the DCAT export (generator/export/dcat.py) is not there yet")
 
@@ -67,6 +70,32 @@ def comparable(data: dict) -> dict:
     return out
 
 
+SERVICE_FIELDS = (
+    "title",
+    "acronym",
+    "base_api_url",
+    "endpoint_description",
+    "documentation_url",
+    "access_type",
+    "license",
+    "tags",
+    "hvd_categories",
+    "created",
+    "last_modified",
+)
+
+
+def comparable_service(data: dict, datasets: dict[str, str]) -> dict:
+    """An API's fields that DCAT carries; ``datasets`` names the served datasets (copy slug -> original slug)."""
+    out = {k: data.get(k) for k in SERVICE_FIELDS}
+    out["description"] = data["description"].strip()
+    out["tags"] = sorted(out["tags"] or [])
+    out["hvd_categories"] = sorted(hvd_codes(data.get("hvd_categories", [])))
+    out["email"] = (data.get("contact_point") or {}).get("email")
+    out["datasets"] = sorted(datasets.get(slug, slug) for slug in data.get("datasets", []))
+    return out
+
+
 @pytest.mark.parametrize("page", [None, 10], ids=["one-document", "paged"])
 def test_own_dcat_export_harvests_back_to_equal_datasets(tmp_path: Path, runner, monkeypatch, page) -> None:
     """Every syntax of the export harvests back; paged (Hydra links between pages) as well as whole."""
@@ -88,6 +117,12 @@ def test_own_dcat_export_harvests_back_to_equal_datasets(tmp_path: Path, runner,
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates)
         if not data.get("private"):
             originals[path.stem] = data
+    services = {}
+    for path in sorted(content.glob("*/*/dataservices/*.yaml")):
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates)
+        if not data.get("private"):
+            services[path.stem] = data
+    assert len(services) == 3
     with serve() as server:
         server.roots["/site/"] = tmp_path / "site"
         # built for the server's address: the pages of a paged catalogue link to each other by absolute URL
@@ -119,4 +154,24 @@ def test_own_dcat_export_harvests_back_to_equal_datasets(tmp_path: Path, runner,
                 )
             for copy in copies.values():
                 assert "unmapped" not in copy["harvest"] or set(copy["harvest"]["unmapped"]) <= {"frequency"}
+            # the APIs, serving the harvested copies of their datasets
+            assert job.service_counts["created"] == len(services)
+            original_slug = {
+                slug: d["harvest"]["remote_uri"].rstrip("/").rsplit("/", 1)[-1]
+                for slug, d in datasets_of(content, MIRROR).items()
+                if d["harvest"]["source"] == f"export-{fmt}"
+            }
+            apis = {
+                d["harvest"]["remote_uri"].rstrip("/").rsplit("/", 1)[-1]: d
+                for d in dataservices_of(content, MIRROR).values()
+                if d["harvest"]["source"] == f"export-{fmt}"
+            }
+            assert sorted(apis) == sorted(services)
+            for slug, original in services.items():
+                copy = comparable_service(apis[slug], original_slug)
+                assert set(apis[slug]["datasets"]) <= set(original_slug), "served by the copies"
+                if not original.get("contact_point"):  # the export names the organization's contact instead
+                    copy["email"] = None
+                assert copy == comparable_service(original, {}), (fmt, slug)
+                assert "unmapped" not in apis[slug]["harvest"], apis[slug]["harvest"]
     assert [p.as_text() for p in validate(content).problems] == []

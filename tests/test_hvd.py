@@ -39,6 +39,7 @@ EXAMPLE_HVD = {
     "occupation-sols-regionale": ["c_b21e1296"],
     "niveaux-loire-prises-eau": ["c_dd313021", "c_06b1eec4"],
 }
+EXAMPLE_HVD_APIS = {"wms-plui": ["c_dd313021", "c_ad9ae929"]}
 
 
 # --- the table -----------------------------------------------------------------------------------------------
@@ -128,19 +129,24 @@ def _graph(path: Path) -> rdflib.Graph:
 
 
 def hvd_part(graph: rdflib.Graph) -> rdflib.Graph:
-    """The high-value datasets and every node they lead to (distributions, services, concepts, agents...).
+    """The high-value datasets and APIs and every node they lead to (distributions, services, concepts...).
 
     The DCAT-AP HVD shapes target every dataset, distribution and service of the graph they are given: they
-    describe a catalogue of HVDs only, so the rest of ours is left out, as an HVD harvester selects it.
+    describe a catalogue of HVDs only, so the rest of ours is left out, as an HVD harvester selects it. An HVD
+    API may serve a dataset that is not a high-value one (the example's WMS of the PLUi does): that link is
+    left out with the dataset, else the shapes would judge the dataset as an HVD.
     """
+    hvd = set(graph.subjects(R5R.applicableLegislation, None))
     part, seen = rdflib.Graph(), set()
-    todo = [s for s in graph.subjects(R5R.applicableLegislation, None) if (s, RDF.type, DCAT.Dataset) in graph]
+    todo = [s for s in hvd if {(s, RDF.type, DCAT.Dataset), (s, RDF.type, DCAT.DataService)} & set(graph)]
     while todo:
         node = todo.pop()
         if node in seen:
             continue
         seen.add(node)
         for predicate, obj in graph.predicate_objects(node):
+            if (obj, RDF.type, DCAT.Dataset) in graph and obj not in hvd:
+                continue
             part.add((node, predicate, obj))
             if not isinstance(obj, rdflib.Literal) and predicate != RDF.type:
                 todo.append(obj)
@@ -180,6 +186,10 @@ def test_the_hvd_part_of_the_catalog_has_no_hvd_violation(site, hvd_shapes, synt
     part = hvd_part(_graph(site / f"catalog.{syntax}"))
     assert len(set(part.subjects(RDF.type, DCAT.Dataset))) == len(EXAMPLE_HVD)
     assert set(part.subjects(RDF.type, DCAT.DataService)), "an HVD dataset with an API resource"
+    api = rdflib.URIRef(f"{BASE}dataservices/wms-plui/")
+    # the HVD API is in the part the shapes judge, with what they ask of it
+    for predicate in (R5R.hvdCategory, DCAT.contactPoint, DCAT.endpointDescription, rdflib.namespace.FOAF.page):
+        assert (api, predicate, None) in part, predicate
     assert _violations(part, hvd_shapes) == []
 
 
@@ -207,12 +217,17 @@ def test_hvd_datasets_name_the_regulation_and_their_categories(site) -> None:
         ("Mobility", "en"),
         ("Mobilité", "fr"),
     }
-    # nothing else is marked: the HVD datasets, their distributions and the services of their API resources
+    # nothing else is marked: the HVD datasets, their distributions, the services of their API resources and
+    # the HVD APIs
     datasets = {rdflib.URIRef(f"{BASE}datasets/{slug}/") for slug in EXAMPLE_HVD}
     distributions = {d for s in datasets for d in graph.objects(s, DCAT.distribution)}
     services = {s for d in distributions for s in graph.objects(d, DCAT.accessService)}
+    apis = {rdflib.URIRef(f"{BASE}dataservices/{slug}/") for slug in EXAMPLE_HVD_APIS}
     assert services
-    assert {rdflib.URIRef(u) for u in marked} == datasets | distributions | services
+    assert {rdflib.URIRef(u) for u in marked} == datasets | distributions | services | apis
+    for slug, codes in EXAMPLE_HVD_APIS.items():
+        api = rdflib.URIRef(f"{BASE}dataservices/{slug}/")
+        assert {str(c) for c in graph.objects(api, R5R.hvdCategory)} == {BNA + c for c in codes}
 
 
 # --- harvest -------------------------------------------------------------------------------------------------

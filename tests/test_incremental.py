@@ -134,6 +134,21 @@ def change_site(c: Path) -> None:
     _edit(c / "site.yaml", "title: data.valdeloire", "title: data.loire")
 
 
+def retitle_dataservice(c: Path) -> None:
+    _edit(c / MVL / "dataservices/api-parkings.yaml", "title: API de", "title: Nouvelle API de")
+
+
+def make_ligeo_dataservice_private(c: Path) -> None:
+    path = c / LIGEO / "dataservices/api-temps-reel-ligeo.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "private: true\n", encoding="utf-8")
+
+
+def make_served_dataset_private(c: Path) -> None:
+    """An API serves a dataset that becomes private: the API stays, its link to the dataset goes."""
+    path = c / LIGEO / "datasets/perturbations-reseau-ligeo.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "private: true\n", encoding="utf-8")
+
+
 def add_theme(c: Path) -> None:
     (c / "theme/static").mkdir(parents=True)
     (c / "theme/static/extra.css").write_text("body { color: #111; }\n", encoding="utf-8")
@@ -162,6 +177,9 @@ CHANGES: list[Callable[[Path], None]] = [
     delete_dataservice,
     change_site,
     add_theme,
+    retitle_dataservice,
+    make_ligeo_dataservice_private,
+    make_served_dataset_private,
 ]
 
 

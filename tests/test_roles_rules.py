@@ -168,7 +168,7 @@ def test_admin_deletes_organization_editor_denied(repo: GitRepo) -> None:
     repo.commit("paul")
     report = repo.check()
     assert rules_of(report) == {"org-delete"}
-    assert len(report.violations) == len(files) == 6  # every file of the folder, each named
+    assert len(report.violations) == len(files) == 7  # every file of the folder, each named
     subprocess_reset(repo, repo.base)
     repo.delete(ORG)
     repo.commit("jeanne")

@@ -6,11 +6,13 @@ Files (``{api}`` is ``{base}api/``):
 * ``{api}datasets/pages/<n>.json``, ``{api}organizations/pages/<n>.json``, ``{api}reuses/pages/<n>.json``:
   listings of :data:`PAGE_SIZE` summaries, sorted by slug, with ``next``/``previous`` links (page 1 always
   exists, possibly empty);
+* ``{api}dataservices/pages/<n>.json``: the same for APIs;
 * ``{api}datasets/<slug>.json`` (resources, quality, reuses, discussions with their messages),
-  ``{api}organizations/<slug>.json`` (members, datasets, reuses, exports), ``{api}reuses/<slug>.json``.
+  ``{api}organizations/<slug>.json`` (members, datasets, APIs, reuses, exports), ``{api}reuses/<slug>.json``,
+  ``{api}dataservices/<slug>.json`` (the API and the public datasets it serves).
 
 Item files end in ``.json`` and listings sit in ``pages/`` folders, so no slug can collide with a listing.
-Every link is an absolute URL. Private datasets are in no file.
+Every link is an absolute URL. Private datasets and private APIs are in no file.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..model import Dataset, Discussion, Organization, Reuse
+from ..model import Dataservice, Dataset, Discussion, Organization, Reuse
 from ..vocabularies import LICENSES
+from .public import served
 
 PAGE_SIZE = 100
 API_VERSION = "1.0.0"
@@ -31,11 +34,20 @@ def dumps(data: Any) -> bytes:
 
 
 class Api:
-    def __init__(self, index: Any, urls: Any):
+    """The JSON of the API's files; ``services`` are the public APIs it may name (default: all of them)."""
+
+    def __init__(self, index: Any, urls: Any, services: list[Dataservice] | None = None):
         self.index = index
         self.urls = urls
         self.base = urls.base_url
         self.api = urls.base_url + "api/"
+        self._services = services
+
+    @property
+    def services(self) -> list[Dataservice]:
+        if self._services is None:
+            self._services = self.index.dataservices
+        return self._services
 
     # --- summaries (listings and references) -------------------------------------------------------------
 
@@ -87,6 +99,22 @@ class Api:
             "url": reuse.url,
             "owner": self.owner(reuse.owner),
             "created": reuse.created,
+        }
+
+    def dataservice_summary(self, s: Dataservice) -> dict[str, Any]:
+        return {
+            "slug": s.slug,
+            "title": s.title,
+            "acronym": s.acronym,
+            "page": f"{self.base}dataservices/{s.slug}/",
+            "api": f"{self.api}dataservices/{s.slug}.json",
+            "owner": self.owner(s.owner),
+            "base_api_url": s.base_api_url,
+            "access_type": s.access_type,
+            "license": s.license,
+            "created": s.created,
+            "last_modified": s.last_modified,
+            "archived": s.archived,
         }
 
     # --- items ----------------------------------------------------------------------------------------------
@@ -143,6 +171,29 @@ class Api:
             "discussions": [self.discussion(x) for x in index.discussions_about.get(("dataset", d.slug), [])],
         }
 
+    def dataservice(self, s: Dataservice) -> dict[str, Any]:
+        lic = LICENSES.get(s.license) if s.license else None
+        described = s.endpoint_description
+        return {
+            **self.dataservice_summary(s),
+            "uri": f"{self.base}dataservices/{s.slug}/",
+            "description": s.description,
+            "license": None if s.license is None else {
+                "id": s.license, "title": lic.title if lic else s.license, "url": lic.url if lic else None,
+                "source": None,
+            },
+            "endpoint_description": None if described is None else {"url": described.url, "format": described.format},
+            "documentation_url": s.documentation_url,
+            "authorization_request_url": s.authorization_request_url,
+            "availability": s.availability,
+            "rate_limiting": s.rate_limiting,
+            "contact_point": s.contact_point,
+            "tags": list(s.tags),
+            "hvd_categories": list(s.hvd_categories),
+            "harvest": s.harvest,
+            "datasets": [self.dataset_summary(self.index.portal.datasets[slug]) for slug in served(self.index, s)],
+        }  # fmt: skip
+
     def organization(self, org: Organization) -> dict[str, Any]:
         index = self.index
         owner = ("organization", org.slug)
@@ -158,9 +209,13 @@ class Api:
             "members": [{"user": m.user, "role": m.role, "since": m.since} for m in org.members],
             "datasets": [self.dataset_summary(d) for d in index.datasets_of.get(owner, [])],
             "reuses": [self.reuse_summary(r) for r in index.reuses_of.get(owner, [])],
+            "dataservices": [self.dataservice_summary(s) for s in self.services if s.owner == owner],
             "exports": {
                 "catalog": {fmt: f"{folder}catalog.{fmt}" for fmt in ("ttl", "rdf", "jsonld")},
-                "csv": {name: f"{folder}{name}.csv" for name in ("datasets", "resources", "reuses", "discussions")},
+                "csv": {
+                    name: f"{folder}{name}.csv"
+                    for name in ("datasets", "resources", "reuses", "discussions", "dataservices")
+                },
                 "feeds": {kind: f"{folder}feeds/{kind}-datasets.atom" for kind in ("new", "updated")},
             },
         }
@@ -189,16 +244,18 @@ class Api:
                 "resources": index.resource_count,
                 "organizations": len(index.organizations),
                 "reuses": len(index.reuses),
+                "dataservices": len(self.services),
             },
             "datasets": f"{self.api}datasets/pages/1.json",
             "organizations": f"{self.api}organizations/pages/1.json",
             "reuses": f"{self.api}reuses/pages/1.json",
+            "dataservices": f"{self.api}dataservices/pages/1.json",
             "openapi": f"{self.api}openapi.json",
             "exports": {
                 "catalog": {fmt: f"{self.base}catalog.{fmt}" for fmt in ("ttl", "rdf", "jsonld")},
                 "csv": {
                     name: f"{self.base}{name}.csv"
-                    for name in ("datasets", "resources", "organizations", "reuses", "discussions")
+                    for name in ("datasets", "resources", "organizations", "reuses", "discussions", "dataservices")
                 },
                 "feeds": {kind: f"{self.base}feeds/{kind}-datasets.atom" for kind in ("new", "updated")},
                 "sitemap": f"{self.base}sitemap.xml",
@@ -221,7 +278,11 @@ class Api:
         return f"api/{kind}/pages/{number}.json", dumps(page)
 
     def summary(self, kind: str, item: Any) -> dict[str, Any]:
-        make = {"datasets": self.dataset_summary, "organizations": self.organization_summary}
+        make = {
+            "datasets": self.dataset_summary,
+            "organizations": self.organization_summary,
+            "dataservices": self.dataservice_summary,
+        }
         return make.get(kind, self.reuse_summary)(item)
 
 
@@ -231,12 +292,17 @@ def site_files(api: Api) -> Iterator[tuple[str, bytes]]:
     yield "api/site.json", dumps(api.site())
 
 
-LISTED = ("datasets", "organizations", "reuses")  # the SiteIndex attribute of each listing
+LISTED = ("datasets", "organizations", "reuses", "dataservices")  # SiteIndex attributes, and the public APIs
 
 
 def item_file(api: Api, kind: str, item: Any) -> tuple[str, bytes]:
-    """``api/{datasets,organizations,reuses}/<slug>.json``."""
-    make = {"datasets": api.dataset, "organizations": api.organization, "reuses": api.reuse}[kind]
+    """``api/{datasets,organizations,reuses,dataservices}/<slug>.json``."""
+    make = {
+        "datasets": api.dataset,
+        "organizations": api.organization,
+        "reuses": api.reuse,
+        "dataservices": api.dataservice,
+    }[kind]
     return f"api/{kind}/{item.slug}.json", dumps(make(item))
 
 
@@ -335,6 +401,7 @@ def openapi(urls: Any) -> dict[str, Any]:
                 "members": {"type": "array", "items": _obj({"user": _STR, "role": _STR, "since": _STR})},
                 "datasets": {"type": "array", "items": _ref("DatasetSummary")},
                 "reuses": {"type": "array", "items": _ref("ReuseSummary")},
+                "dataservices": {"type": "array", "items": _ref("DataserviceSummary")},
                 "exports": {"type": "object"},
             }),
         ]
@@ -353,10 +420,31 @@ def openapi(urls: Any) -> dict[str, Any]:
             }),
         ]
     }  # fmt: skip
+    dataservice_summary = _obj({
+        "slug": _STR, "title": _STR, "acronym": _NSTR, "page": _URL, "api": _URL, "owner": _ref("Owner"),
+        "base_api_url": _URL, "access_type": {"enum": ["open", "open_with_account", "restricted"]},
+        "license": {"oneOf": [_NSTR, _ref("License")]}, "created": _STR, "last_modified": _NSTR,
+        "archived": {"type": "boolean"},
+    })  # fmt: skip
+    dataservice = {
+        "allOf": [
+            _ref("DataserviceSummary"),
+            _obj({
+                "uri": _URL, "description": _STR, "license": {"oneOf": [{"type": "null"}, _ref("License")]},
+                "endpoint_description": {"oneOf": [{"type": "null"}, _obj({"url": _URL, "format": _STR})]},
+                "documentation_url": _NSTR, "authorization_request_url": _NSTR,
+                "availability": {"type": ["number", "null"]}, "rate_limiting": _NSTR,
+                "contact_point": {"type": ["object", "null"]}, "tags": {"type": "array", "items": _STR},
+                "hvd_categories": {"type": "array", "items": _STR}, "harvest": {"type": ["object", "null"]},
+                "datasets": {"type": "array", "items": _ref("DatasetSummary")},
+            }),
+        ]
+    }  # fmt: skip
     site = _obj({
         "title": _STR, "description": _STR, "base_url": _URL, "languages": {"type": "array", "items": _STR},
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-        "datasets": _URL, "organizations": _URL, "reuses": _URL, "openapi": _URL, "exports": {"type": "object"},
+        "datasets": _URL, "organizations": _URL, "reuses": _URL, "dataservices": _URL, "openapi": _URL,
+        "exports": {"type": "object"},
     })  # fmt: skip
     return {
         "openapi": "3.1.0",
@@ -366,7 +454,7 @@ def openapi(urls: Any) -> dict[str, Any]:
             "description": (
                 "Read-only JSON files generated with the site: fetch them with GET, no authentication, no query "
                 "parameters. Listings are paginated in files; item files hold everything about one object. "
-                "Private datasets are never published."
+                "Private datasets and private APIs are never published."
             ),
         },
         "servers": [{"url": urls.base_url + "api"}],
@@ -378,6 +466,8 @@ def openapi(urls: Any) -> dict[str, Any]:
             "/organizations/{slug}.json": _get("One organization", "Organization", "slug"),
             "/reuses/pages/{page}.json": _get("A page of reuses", "ReusePage", "page"),
             "/reuses/{slug}.json": _get("One reuse", "Reuse", "slug"),
+            "/dataservices/pages/{page}.json": _get("A page of APIs", "DataservicePage", "page"),
+            "/dataservices/{slug}.json": _get("One API and the datasets it serves", "Dataservice", "slug"),
         },
         "components": {
             "schemas": {
@@ -395,6 +485,9 @@ def openapi(urls: Any) -> dict[str, Any]:
                 "ReuseSummary": reuse_summary,
                 "Reuse": reuse,
                 "ReusePage": _page_of("ReuseSummary"),
+                "DataserviceSummary": dataservice_summary,
+                "Dataservice": dataservice,
+                "DataservicePage": _page_of("DataserviceSummary"),
             }
         },
     }

@@ -8,7 +8,10 @@ URIs (``{base}`` is the site's base URL):
 * publisher: the organization's page ``{base}organizations/<org>/`` (``foaf:Organization``) or the user's page
   ``{base}users/<name>/`` (``foaf:Person``); the portal itself is ``{base}#publisher``;
 * contact point ``<dataset>#contact`` (or the organization's ``<org>#contact``), period ``<dataset>#temporal``,
-  places ``<dataset>#spatial-<n>``, checksum ``<distribution>#checksum``.
+  places ``<dataset>#spatial-<n>``, checksum ``<distribution>#checksum``;
+* API (``dcat:DataService``, listed by the catalogue's ``dcat:service``): its page ``{base}dataservices/<slug>/``,
+  contact point ``<api>#contact``; its access type is its ``dct:accessRights`` (:data:`ACCESS_RIGHTS`), its
+  ``dcat:servesDataset`` the public datasets it serves.
 
 Controlled vocabularies are the EU ones (frequency, language, file type, access right), licenses are their
 URLs from :mod:`generator.vocabularies`; the few things that have no URI (a license "Other (Open)", a file
@@ -38,8 +41,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import geometry
-from ..model import Dataset, Organization, Resource
+from ..model import Dataservice, Dataset, Organization, Resource
 from ..vocabularies import FREQUENCIES_EU, HVD_CATEGORIES, HVD_LEGISLATION, HVD_SCHEME, LICENSES
+from .public import served
 from .rdf import IRI, BNode, Literal, Node, iri, text, typed
 
 EU = "http://publications.europa.eu/resource/authority/"
@@ -117,6 +121,12 @@ COUNTRIES_EU = {
 CHECKSUM_ALGORITHMS = {"sha1": "sha1"}
 
 ACCESS_PUBLIC = EU + "access-right/PUBLIC"
+# an API's access type -> the EU access-right table: RESTRICTED is "available under certain conditions" (an
+# account anyone can open), NON_PUBLIC is access granted on request to some (restricted), so each of the three
+# reads back as itself
+ACCESS_RIGHTS = {"open": "PUBLIC", "open_with_account": "RESTRICTED", "restricted": "NON_PUBLIC"}
+# an API description's format -> the EU file-type table (the service types it lists); others are labelled
+ENDPOINT_FORMATS_EU = {"wms": "WMS_SRVC", "wfs": "WFS_SRVC"}
 ORG_CONTACT = "#contact"
 
 
@@ -281,7 +291,7 @@ class CatalogWriter:
         node.add("dct:license", license_term)
         node.add("dct:accessRights", self._concept(ACCESS_PUBLIC, "dct:RightsStatement", "access-right", out))
         node.add("dct:accrualPeriodicity", self.frequency(dataset.frequency, out))
-        contact = self._dataset_contact(dataset, uri, out)
+        contact = self._contact(dataset, uri, out)
         node.add("dcat:contactPoint", contact)
         if dataset.hvd_categories:
             self.mark_hvd(node, dataset.hvd_categories, out)
@@ -309,31 +319,32 @@ class CatalogWriter:
             hvd = (dataset, contact) if dataset.hvd_categories else None
             out.append(self._distribution(dist, resource, license_term, out, lang, hvd))
         if dataset.hvd_categories:
-            self._hvd_extras(dataset, out)
+            self._hvd_extras(dataset, [resource.url for resource in dataset.resources], out)
         # the page: the landing page is a foaf:Document (the range shapes check its class)
         node.types.append("foaf:Document")
         return out
 
-    def _hvd_extras(self, dataset: Dataset, out: list[Node]) -> None:
-        """The URLs of a high-value dataset's contact and distributions, typed as the HVD range shapes ask."""
-        contact = dataset.contact_point or (org.contact_point if (org := self._owner_org(dataset)) else None) or {}
-        urls = ["mailto:" + contact["email"]] if contact.get("email") else []
-        urls += [contact["url"]] if contact.get("url") else []
-        urls += [resource.url for resource in dataset.resources]
-        for url in urls:
+    def _hvd_extras(self, item: Dataset | Dataservice, urls: list[str], out: list[Node]) -> None:
+        """The URLs of a high-value dataset's or API's contact and of ``urls`` (its distributions' files, its
+        endpoint and description), typed as the HVD range shapes ask."""
+        contact = item.contact_point or (org.contact_point if (org := self._owner_org(item)) else None) or {}
+        found = ["mailto:" + contact["email"]] if contact.get("email") else []
+        found += [contact["url"]] if contact.get("url") else []
+        for url in found + urls:
             self.resource(IRI(iri(url)), out)
 
-    def _dataset_contact(self, dataset: Dataset, uri: IRI, out: list[Node]) -> IRI | None:
-        if dataset.contact_point:
+    def _contact(self, item: Dataset | Dataservice, uri: IRI, out: list[Node]) -> IRI | None:
+        """A dataset's or API's own contact point (``<uri>#contact``), else its organization's."""
+        if item.contact_point:
             subject = IRI(uri.value + "#contact")
-            out.append(self._contact_node(subject, dataset.contact_point, self.index.owner_name(dataset.owner)))
+            out.append(self._contact_node(subject, item.contact_point, self.index.owner_name(item.owner)))
             return subject
-        org = self._owner_org(dataset)
+        org = self._owner_org(item)
         return self.org_contact(org, out) if org else None
 
-    def _owner_org(self, dataset: Dataset) -> Organization | None:
-        """The organization that publishes ``dataset`` (None for a personal one): whose contact it falls back to."""
-        kind, slug = dataset.owner
+    def _owner_org(self, item: Dataset | Dataservice) -> Organization | None:
+        """The organization that publishes ``item`` (None for a personal one): whose contact it falls back to."""
+        kind, slug = item.owner
         return self.index.portal.organizations[slug] if kind == "organization" else None
 
     def _period(self, subject: IRI, coverage: dict[str, str]) -> Node:
@@ -436,17 +447,84 @@ class CatalogWriter:
         node.add("dct:license", license_term)
         return node
 
+    # --- APIs (data services) ----------------------------------------------------------------------------
+
+    def dataservice_uri(self, service: Dataservice) -> IRI:
+        return IRI(iri(f"{self.base}dataservices/{service.slug}/"))
+
+    def dataservice_nodes(self, service: Dataservice) -> list[Node]:
+        """A public API as a ``dcat:DataService`` and every node it refers to that is not written yet.
+
+        ``dcat:servesDataset`` names only the public datasets it serves (a private one has no URI to give).
+        """
+        out: list[Node] = []
+        uri = self.dataservice_uri(service)
+        # its page is also its landing page: a foaf:Document for the range shapes, as a dataset's
+        node = Node(uri, ["dcat:DataService", "foaf:Document"])
+        out.append(node)
+        node.add("dct:identifier", text(uri.value))
+        node.add("dct:title", text(service.title, self.lang))
+        if service.acronym:
+            node.add("dct:alternative", text(service.acronym, self.lang))
+        node.add("dct:description", text(service.description, self.lang))
+        node.add("dcat:landingPage", uri)
+        node.add("dct:publisher", self.agent(service.owner, out))
+        node.add("dct:issued", literal_date(service.created))
+        if service.last_modified:
+            node.add("dct:modified", literal_date(service.last_modified))
+        for tag in service.tags:
+            node.add("dcat:keyword", text(tag, self.lang))
+        endpoint = IRI(iri(service.base_api_url))
+        node.add("dcat:endpointURL", endpoint)
+        urls = [service.base_api_url]
+        if service.endpoint_description:
+            described = service.endpoint_description
+            description = IRI(iri(described.url))
+            node.add("dcat:endpointDescription", description)
+            kind = self._endpoint_format(described.format, out)
+            out.append(Node(description, ["rdfs:Resource"], [("dct:format", kind)]))
+        if service.documentation_url:
+            page = IRI(iri(service.documentation_url))
+            node.add("foaf:page", page)
+            if self._once("document:" + page.value):
+                out.append(Node(page, ["foaf:Document"]))
+        elif service.hvd_categories:  # DCAT-AP HVD asks an HVD service for a documentation page: its own page
+            node.add("foaf:page", uri)
+        node.add("dct:license", self.license(service.license, out) if service.license else None)
+        rights = EU + "access-right/" + ACCESS_RIGHTS[service.access_type]
+        node.add("dct:accessRights", self._concept(rights, "dct:RightsStatement", "access-right", out))
+        node.add("dcat:contactPoint", self._contact(service, uri, out))
+        for slug in served(self.index, service):
+            node.add("dcat:servesDataset", IRI(iri(f"{self.base}datasets/{slug}/")))
+        if service.hvd_categories:
+            self.mark_hvd(node, service.hvd_categories, out)
+            self._hvd_extras(service, urls, out)
+        return out
+
+    def _endpoint_format(self, fmt: str, out: list[Node]) -> IRI | BNode:
+        """What kind of description it is: the EU file type of OGC services, else a labelled node (``openapi``)."""
+        eu = ENDPOINT_FORMATS_EU.get(fmt)
+        if eu is not None:
+            return self._concept(f"{EU}file-type/{eu}", "dct:MediaTypeOrExtent", "file-type", out)
+        return self.file_format(fmt, out)
+
     # --- catalogues --------------------------------------------------------------------------------------
 
     def catalog(
-        self, datasets: list[Dataset], org: Organization | None = None, dated: list[Dataset] | None = None
+        self,
+        datasets: list[Dataset],
+        org: Organization | None = None,
+        dated: list[Dataset] | None = None,
+        services: list[Dataservice] | None = None,
     ) -> Iterator[Node]:
-        """The catalogue node, then every dataset's nodes (a generator: the site-wide one streams).
+        """The catalogue node, then every dataset's nodes, then every API's (a generator: the site-wide one streams).
 
         ``datasets`` are the ones this document describes (one page of a paged catalogue); the catalogue's
         issued and modified dates come from ``dated`` (default: the same datasets; the first page of a paged
-        catalogue passes them all, the other pages none).
+        catalogue passes them all, the other pages none). ``services`` are the public APIs it lists
+        (``dcat:service``): the first page of a paged catalogue lists them all.
         """
+        services = services or []
         dated = datasets if dated is None else dated
         site = self.index.site
         out: list[Node] = []
@@ -476,6 +554,8 @@ class CatalogWriter:
             node.add("dct:modified", literal_date(max(modified)))
         for dataset in datasets:
             node.add("dcat:dataset", self.dataset_uri(dataset))
+        for service in services:
+            node.add("dcat:service", self.dataservice_uri(service))
         if org is not None:
             homepage_node = Node(homepage, ["foaf:Document"])
         else:
@@ -485,6 +565,8 @@ class CatalogWriter:
         yield from out
         for dataset in datasets:
             yield from self.dataset_nodes(dataset)
+        for service in services:
+            yield from self.dataservice_nodes(service)
 
 
 def page_view(url: Callable[[int], str], number: int, count: int, total: int) -> Node:

@@ -1,9 +1,9 @@
 """schema.org JSON-LD embedded in the pages (Google Dataset Search reads it).
 
-:func:`dataset` and :func:`organization` return plain dicts; :func:`script_json` turns one into text that is
-safe inside ``<script type="application/ld+json">``: every ``<``, ``>`` and ``&`` is written as a JSON
-``\\u`` escape, so no title can close the script element or open an HTML comment. The context is inline
-(``{"@vocab": "https://schema.org/"}``), so the JSON-LD expands without fetching anything.
+:func:`dataset`, :func:`dataservice` and :func:`organization` return plain dicts; :func:`script_json` turns
+one into text that is safe inside ``<script type="application/ld+json">``: every ``<``, ``>`` and ``&`` is
+written as a JSON ``\\u`` escape, so no title can close the script element or open an HTML comment. The context is
+inline (``{"@vocab": "https://schema.org/"}``), so the JSON-LD expands without fetching anything.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..markdown import plain
-from ..model import Dataset, Organization
+from ..model import Dataservice, Dataset, Organization
 from ..vocabularies import LICENSES
 
 CONTEXT = {"@vocab": "https://schema.org/"}
@@ -76,6 +76,44 @@ def dataset(index: Any, urls: Any, ds: Dataset, language: str) -> dict[str, Any]
             }
             for r in ds.resources
         ]
+    return out
+
+
+def dataservice(index: Any, urls: Any, service: Dataservice, language: str) -> dict[str, Any]:
+    """A schema.org ``WebAPI`` for an API's page: provider, documentation, terms of service, and the base URL
+    as the ``EntryPoint`` of a ``ConsumeAction`` (schema.org's way to say where a service is called).
+
+    Only properties of ``WebAPI`` (a ``Service``) are used: dates, keywords and ``isAccessibleForFree`` belong
+    to creative works. The machine-readable description (OpenAPI, GetCapabilities) is a ``CreativeWork`` the
+    API is ``subjectOf``; where to ask for access is its ``availableChannel``.
+    """
+    uri = f"{urls.base_url}dataservices/{service.slug}/"
+    lic = LICENSES.get(service.license) if service.license else None
+    out: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "WebAPI",
+        "@id": uri,
+        "url": urls.absolute(f"dataservices/{service.slug}/", language),
+        "name": service.title,
+        "description": plain(service.description, 5000) or service.title,
+        "identifier": uri,
+        "provider": _agent(index, urls, service.owner),
+        "potentialAction": {
+            "@type": "ConsumeAction",
+            "target": {"@type": "EntryPoint", "urlTemplate": service.base_api_url},
+        },
+    }
+    if service.acronym:
+        out["alternateName"] = service.acronym
+    if service.documentation_url:
+        out["documentation"] = service.documentation_url
+    if service.endpoint_description:
+        described = service.endpoint_description
+        out["subjectOf"] = {"@type": "CreativeWork", "url": described.url, "encodingFormat": described.format}
+    if lic is not None and service.license != "notspecified":
+        out["termsOfService"] = lic.url or lic.title
+    if service.authorization_request_url:
+        out["availableChannel"] = {"@type": "ServiceChannel", "serviceUrl": service.authorization_request_url}
     return out
 
 

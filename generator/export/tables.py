@@ -1,4 +1,4 @@
-"""CSV exports, like data.gouv.fr's: datasets, resources, organizations, reuses, discussions.
+"""CSV exports, like data.gouv.fr's: datasets, resources, organizations, reuses, discussions, APIs.
 
 UTF-8 without BOM, ``;``-separated, one header row, ``\\r\\n`` line ends (RFC 4180), fields quoted only when
 needed; lists (tags, zones, formats...) are joined with ``,``; empty cells for missing values. Column names
@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import keys
-from ..model import Dataset, Discussion, Organization, Reuse
+from ..model import Dataservice, Dataset, Discussion, Organization, Reuse
+from .public import served
 
 DATASET_COLUMNS = [
     "slug", "title", "acronym", "url", "organization", "organization_id", "owner", "owner_id", "description",
@@ -45,6 +46,15 @@ REUSE_COLUMNS = [
 DISCUSSION_COLUMNS = [
     "id", "title", "url", "subject_class", "subject_id", "user", "created", "last_message", "closed", "closed_by",
     "size", "participants",
+]  # fmt: skip
+
+
+DATASERVICE_COLUMNS = [
+    "slug", "title", "acronym", "url", "organization", "organization_id", "owner", "owner_id", "description",
+    "base_api_url", "machine_documentation_url", "machine_documentation_format", "technical_documentation_url",
+    "access_type", "authorization_request_url", "availability", "rate_limiting", "license", "tags", "datasets",
+    "hvd_categories", "created_at", "last_update", "archived", "harvest.source", "harvest.remote_id",
+    "harvest.remote_url",
 ]  # fmt: skip
 
 
@@ -166,6 +176,36 @@ class Tables:
             len(self.index.discussions_about.get(("reuse", reuse.slug), [])),
         ]
 
+    def dataservice_row(self, s: Dataservice) -> list[Any]:
+        described = s.endpoint_description
+        harvest = s.harvest or {}
+        return [
+            s.slug,
+            s.title,
+            s.acronym or "",
+            f"{self.base}dataservices/{s.slug}/",
+            *_owner_cells(self.index, s.owner),
+            s.description,
+            s.base_api_url,
+            described.url if described else "",
+            described.format if described else "",
+            s.documentation_url or "",
+            s.access_type,
+            s.authorization_request_url or "",
+            "" if s.availability is None else s.availability,
+            s.rate_limiting or "",
+            s.license or "",
+            ",".join(s.tags),
+            ",".join(served(self.index, s)),
+            ",".join(s.hvd_categories),
+            s.created,
+            s.last_modified or "",
+            _yes_no(s.archived),
+            harvest.get("source", ""),
+            harvest.get("remote_id", ""),
+            harvest.get("remote_uri", ""),
+        ]
+
     def discussion_row(self, discussion: Discussion) -> list[Any]:
         folder = "datasets" if discussion.subject_type == "dataset" else "reuses"
         participants = list(dict.fromkeys(m.author for m in discussion.messages))
@@ -215,17 +255,24 @@ def to_csv(columns: list[str], rows: Iterable[list[Any]]) -> bytes:
     return (rows_text([columns]) + rows_text(rows)).encode("utf-8")
 
 
-def _tables(t: Tables, datasets: list[Dataset], reuses: list[Reuse], discussions: list[Discussion]) -> dict:
+def _tables(
+    t: Tables,
+    datasets: list[Dataset],
+    reuses: list[Reuse],
+    discussions: list[Discussion],
+    services: list[Dataservice],
+) -> dict:
     return {
         "datasets.csv": (DATASET_COLUMNS, (t.dataset_row(d) for d in datasets)),
         "resources.csv": (RESOURCE_COLUMNS, (row for d in datasets for row in t.resource_rows(d))),
         "reuses.csv": (REUSE_COLUMNS, (t.reuse_row(r) for r in reuses)),
         "discussions.csv": (DISCUSSION_COLUMNS, (t.discussion_row(d) for d in discussions)),
+        "dataservices.csv": (DATASERVICE_COLUMNS, (t.dataservice_row(s) for s in services)),
     }
 
 
-def site_files(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
-    """The five site-wide tables at the root.
+def site_files(index: Any, urls: Any, services: list[Dataservice]) -> Iterator[tuple[str, bytes]]:
+    """The six site-wide tables at the root (``services``: the public APIs).
 
     The lines of each dataset in ``datasets.csv`` and ``resources.csv`` (most of the bytes) are kept in the
     build's memo (``index.memo``, when the build gives one) with the key of what they show: an incremental
@@ -233,7 +280,7 @@ def site_files(index: Any, urls: Any) -> Iterator[tuple[str, bytes]]:
     """
     t = Tables(index, urls)
     discussions = sorted((d for ds in index.discussions_of.values() for d in ds), key=lambda d: d.id)
-    site = _tables(t, [], index.reuses, discussions)
+    site = _tables(t, [], index.reuses, discussions, services)
     site["organizations.csv"] = (ORGANIZATION_COLUMNS, (t.organization_row(o) for o in index.organizations))
     memo = index.memo("csv-rows") if getattr(index, "memo", None) else None
     texts = [_dataset_lines(t, d, memo) for d in index.datasets]
@@ -259,14 +306,15 @@ def _dataset_lines(t: Tables, dataset: Dataset, memo: Any) -> tuple[str, str]:
     return found
 
 
-def organization_files(index: Any, urls: Any, org: Any) -> Iterator[tuple[str, bytes]]:
-    """Datasets, resources, reuses and discussions of one organization, in its folder."""
+def organization_files(index: Any, urls: Any, org: Any, services: list[Dataservice]) -> Iterator[tuple[str, bytes]]:
+    """Datasets, resources, reuses, discussions and APIs (``services``, its public ones) of one organization."""
     owner = ("organization", org.slug)
     tables = _tables(
         Tables(index, urls),
         index.datasets_of.get(owner, []),
         index.reuses_of.get(owner, []),
         sorted(index.discussions_of.get(owner, []), key=lambda d: d.id),
+        services,
     )
     for name in sorted(tables):
         yield f"organizations/{org.slug}/{name}", to_csv(*tables[name])

@@ -1,4 +1,4 @@
-"""Harvesting: publish a remote catalogue (DCAT, CKAN, data.json) as datasets of an organization.
+"""Harvesting: publish a remote catalogue (DCAT, CKAN, data.json) as datasets (and APIs) of an organization.
 
 The pipeline of one harvester run (:func:`run_one`) reads in order:
 
@@ -9,6 +9,8 @@ The pipeline of one harvester run (:func:`run_one`) reads in order:
    URI (a remote id that changed with the same URI is the same dataset); new ones get a stable slug that no
    other dataset of the portal uses; a record that maps to an invalid dataset is logged and skipped;
 3. **vanished** datasets (ours, gone from the remote) are archived, or deleted if the harvester says so;
+   the APIs of a DCAT catalogue (``dcat:DataService``) go through steps 2 and 3 the same way, after the
+   datasets, so that the datasets they serve are named by the slugs just given;
 4. **write** only the files whose content changed (atomically, byte-identical output for identical input, so a
    re-run on an unchanged remote writes no dataset), then the job log (:mod:`.joblog`).
 
@@ -34,7 +36,7 @@ from . import ckan, datajson, dcat
 from .errors import CatalogueError, FetchError, HarvestError
 from .fetch import Fetcher
 from .joblog import Item, Job, dump, job_files, last_started, timestamp, write_atomic, write_job
-from .mapping import Record, RemoteDataset, failed, short_hash, slugify, to_record
+from .mapping import Record, RemoteDataset, failed, short_hash, slugify, to_record, to_service_record
 
 __all__ = ["CatalogueError", "FetchError", "HarvestError", "HarvesterConfig", "Job", "run", "run_one", "select"]
 
@@ -82,9 +84,51 @@ KEY_ORDER = (
     "resources",
     "harvest",
 )
+# the keys of an API the harvester owns, and the order of an API's keys (the schema's)
+SERVICE_OWNED_KEYS = (
+    "title",
+    "acronym",
+    "description",
+    "base_api_url",
+    "endpoint_description",
+    "documentation_url",
+    "access_type",
+    "license",
+    "contact_point",
+    "datasets",
+    "tags",
+    "hvd_categories",
+    "created",
+    "last_modified",
+    "archived",
+    "harvest",
+)
+SERVICE_KEY_ORDER = (
+    "title",
+    "acronym",
+    "description",
+    "base_api_url",
+    "endpoint_description",
+    "documentation_url",
+    "access_type",
+    "authorization_request_url",
+    "availability",
+    "rate_limiting",
+    "license",
+    "contact_point",
+    "datasets",
+    "tags",
+    "hvd_categories",
+    "created",
+    "last_modified",
+    "private",
+    "archived",
+    "harvest",
+)
 # bumped when the mapping changes what a record gives, so that an unchanged catalogue is read again once
-# (2: languages, source licences, spatial boxes and places, stated dates only, one resource-type rule)
-MAPPING = 2
+# (2: languages, source licences, spatial boxes and places, stated dates only, one resource-type rule;
+# 3: the catalogue's APIs)
+MAPPING = 3
 HARVEST_ORDER = ("source", "remote_id", "remote_uri", "remote_modified", "harvested", "unmapped")
 
 
@@ -239,9 +283,13 @@ def run_one(
         if catalogue is not None and catalogue.unchanged:
             if _still_in_place(content_dir, harvester, previous):
                 job.counts["unchanged"] = _produced(previous)
+                job.service_counts["unchanged"] = _produced(previous, "dataservices")
                 return _finish(content_dir, job, now, dry_run)
             records, catalogue = fetch_records(harvester, site, fetcher)  # read it all after all
-        _plan(content_dir, harvester, records, job, now())
+        moment = now()
+        slugs = _plan(content_dir, harvester, records, job, moment, DATASETS)
+        if catalogue is not None:
+            _plan(content_dir, harvester, service_records(harvester, catalogue, slugs), job, moment, DATASERVICES)
     except HarvestError as exc:
         job.fail(str(exc))
     return _finish(content_dir, job, now, dry_run)
@@ -251,7 +299,7 @@ def _finish(content_dir: Path, job: Job, now: Clock, dry_run: bool) -> Job:
     """Status, then the writes: changed datasets first, the job log last."""
     job.ended = now()
     if job.status != "failed":
-        job.status = "done-errors" if job.counts["failed"] else "done"
+        job.status = "done-errors" if job.counts["failed"] or job.service_counts["failed"] else "done"
     if not dry_run:
         for rel, content in sorted(job.changes.items()):
             if content is None:
@@ -284,19 +332,29 @@ def fetch_records(
     else:
         raise HarvestError(f"unknown backend {harvester.backend!r}")
     local = {k: v for k, v in harvester.filters.items() if k not in remote_filters and v}
-    records = []
-    for remote in remotes:
-        try:
-            record = to_record(remote, namespace)
-        except Exception as exc:  # a mapping bug on one odd record must not lose the whole run
-            error = f"cannot map the record: {type(exc).__name__}: {exc}"
-            record = failed(
-                remote.remote_id, error, remote.remote_uri, title=str(remote.title or "")[:300], label=remote.label
-            )
-        if record.error is None and local and not _matches(record, local):
-            record.error = "filtered"
-        records.append(record)
+    records = [_mapped(remote, lambda r: to_record(r, namespace), local) for remote in remotes]
     return records, catalogue
+
+
+def _mapped(remote: Any, make: Callable[[Any], Record], local: dict[str, Any]) -> Record:
+    """``make(remote)``, a failed record if the mapping raises, marked ``filtered`` if the filters leave it out."""
+    try:
+        record = make(remote)
+    except Exception as exc:  # a mapping bug on one odd record must not lose the whole run
+        error = f"cannot map the record: {type(exc).__name__}: {exc}"
+        record = failed(
+            remote.remote_id, error, remote.remote_uri, title=str(remote.title or "")[:300], label=remote.label
+        )
+    if record.error is None and local and not _matches(record, local):
+        record.error = "filtered"
+    return record
+
+
+def service_records(harvester: HarvesterConfig, catalogue: dcat.Catalogue, slugs: dict[str, str]) -> list[Record]:
+    """The catalogue's APIs, mapped and filtered as its datasets are, serving the datasets ``slugs`` names
+    (remote id or URI -> slug, what the datasets' plan gave)."""
+    local = {k: v for k, v in harvester.filters.items() if k not in dcat.REMOTE_FILTERS and v}
+    return [_served(_mapped(remote, to_service_record, local), slugs) for remote in catalogue.services]
 
 
 # --------------------------------------------------------------------------------- unchanged catalogue
@@ -330,15 +388,18 @@ def _known_pages(previous: dict[str, Any] | None, harvester: HarvesterConfig, si
     return pages if isinstance(pages, list) and pages else None
 
 
-def _produced(previous: dict[str, Any] | None) -> int:
-    counts = (previous or {}).get("counts") or {}
+def _produced(previous: dict[str, Any] | None, counts_key: str = "counts") -> int:
+    counts = (previous or {}).get(counts_key) or {}
     return sum(int(counts.get(k, 0)) for k in ("created", "updated", "unchanged"))
 
 
 def _still_in_place(content_dir: Path, harvester: HarvesterConfig, previous: dict[str, Any] | None) -> bool:
-    """The datasets the last run left are all there (a file deleted by hand is recreated by a full run)."""
-    ours, _ = _existing(content_dir, harvester)
-    return len([e for e in ours if not e.data.get("archived")]) == _produced(previous)
+    """The datasets and APIs the last run left are all there (a file deleted by hand is recreated by a full run)."""
+    for kind in (DATASETS, DATASERVICES):
+        ours, _ = _existing(content_dir, harvester, kind)
+        if len([e for e in ours if not e.data.get("archived")]) != _produced(previous, kind.counts):
+            return False
+    return True
 
 
 def _matches(record: Record, filters: dict[str, Any]) -> bool:
@@ -380,12 +441,30 @@ class _Existing:
         return self.data.get("harvest") or {}
 
 
-def _existing(content_dir: Path, harvester: HarvesterConfig) -> tuple[list[_Existing], set[str]]:
-    """This harvester's datasets (read), and every dataset slug of the portal (names only)."""
-    slugs = {p.stem for p in content_dir.glob("organizations/*/datasets/*.yaml")}
-    slugs |= {p.stem for p in content_dir.glob("users/*/datasets/*.yaml")}
+@dataclass(frozen=True)
+class _Kind:
+    """What a harvester writes: datasets, or APIs (a DCAT catalogue's ``dcat:DataService`` nodes)."""
+
+    name: str  # dataset | dataservice: the content kind, its schema, the job log's item key
+    folder: str  # datasets | dataservices
+    counts: str  # the job log's counts of this kind: counts | dataservices
+    owned: tuple[str, ...]  # the keys the harvester rewrites; people's other keys are kept
+    order: tuple[str, ...]
+    dated: bool = False  # the schema requires ``created`` even when the source states no date
+
+
+DATASETS = _Kind("dataset", "datasets", "counts", OWNED_KEYS, KEY_ORDER)
+DATASERVICES = _Kind("dataservice", "dataservices", "dataservices", SERVICE_OWNED_KEYS, SERVICE_KEY_ORDER, True)
+
+
+def _existing(
+    content_dir: Path, harvester: HarvesterConfig, kind: _Kind = DATASETS
+) -> tuple[list[_Existing], set[str]]:
+    """This harvester's datasets or APIs (read), and every slug of that kind in the portal (names only)."""
+    slugs = {p.stem for p in content_dir.glob(f"organizations/*/{kind.folder}/*.yaml")}
+    slugs |= {p.stem for p in content_dir.glob(f"users/*/{kind.folder}/*.yaml")}
     ours = []
-    folder = content_dir / "organizations" / harvester.organization / "datasets"
+    folder = content_dir / "organizations" / harvester.organization / kind.folder
     for path in sorted(folder.glob("*.yaml")):
         raw = path.read_bytes()
         if b"harvest:" not in raw:  # cheap: most datasets of a publishing organization are not harvested
@@ -400,26 +479,44 @@ def _existing(content_dir: Path, harvester: HarvesterConfig) -> tuple[list[_Exis
     return ours, slugs
 
 
-def _plan(content_dir: Path, harvester: HarvesterConfig, records: list[Record], job: Job, moment: dt.datetime):
-    ours, slugs = _existing(content_dir, harvester)
+def _plan(
+    content_dir: Path,
+    harvester: HarvesterConfig,
+    records: list[Record],
+    job: Job,
+    moment: dt.datetime,
+    kind: _Kind = DATASETS,
+) -> dict[str, str]:
+    """Diff ``records`` against this harvester's datasets (or APIs) and put the writes in ``job.changes``.
+
+    Returns the slug each harvested record has now, by remote id and by remote URI (an API's served datasets
+    are named by them).
+    """
+    ours, slugs = _existing(content_dir, harvester, kind)
     by_id = {e.harvest.get("remote_id"): e for e in ours}
     by_uri = {e.harvest["remote_uri"]: e for e in ours if e.harvest.get("remote_uri")}
     matched: set[str] = set()  # slugs of ours that a record claimed in this run
     seen_ids: set[str] = set()
     claimed: set[str] = set()  # new slugs given in this run
+    given: dict[str, str] = {}  # remote id and URI -> slug
     harvested = timestamp(moment)
-    validator = schemas.validator("dataset")
+    validator = schemas.validator(kind.name)
+
+    def add(item: Item) -> None:
+        item.kind = kind.name
+        job.add(item)
+
     for record in records:
         if record.error == "filtered":
-            job.counts["skipped"] += 1
+            job.counter(kind.name)["skipped"] += 1
             continue
         if record.remote_id in seen_ids:
-            job.add(_failed(record, "the remote id appears twice in the catalogue"))
+            add(_failed(record, "the remote id appears twice in the catalogue"))
             continue
         if record.remote_id:
             seen_ids.add(record.remote_id)
         if record.error:
-            job.add(_failed(record, record.error))
+            add(_failed(record, record.error))
             continue
         existing = by_id.get(record.remote_id)
         if existing is None or existing.slug in matched:
@@ -435,32 +532,48 @@ def _plan(content_dir: Path, harvester: HarvesterConfig, records: list[Record], 
                 job.add(_failed(record, "no free slug for this title"))
                 continue
             claimed.add(slug)
-            rel = f"organizations/{harvester.organization}/datasets/{slug}.yaml"
-        data = _dataset(record, existing.data if existing else None, harvester.name, harvested)
+            rel = f"organizations/{harvester.organization}/{kind.folder}/{slug}.yaml"
+        data = _content(record, existing.data if existing else None, harvester.name, harvested, kind)
         errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.instance_path)))
         if errors:
-            where = "/".join(map(str, errors[0].instance_path)) or "dataset"
-            job.add(_failed(record, f"invalid dataset at {where}: {errors[0].message}"[:500], slug))
+            where = "/".join(map(str, errors[0].instance_path)) or kind.name
+            add(_failed(record, f"invalid {kind.name} at {where}: {errors[0].message}"[:500], slug))
             if existing is None:
                 claimed.discard(slug)
             continue
+        given.update({key: slug for key in (record.remote_id, record.remote_uri) if key})
         if existing is not None and data == existing.data:
-            job.counts["unchanged"] += 1
+            job.counter(kind.name)["unchanged"] += 1
             continue
         data["harvest"]["harvested"] = harvested
         job.changes[rel] = dump(data)
-        job.add(Item("updated" if existing else "created", record.remote_id, slug))
+        add(Item("updated" if existing else "created", record.remote_id, slug))
     for existing in ours:
         if existing.slug in matched or existing.harvest.get("remote_id") in seen_ids:
             continue
         remote_id = existing.harvest.get("remote_id")
         if harvester.vanished == "delete":
             job.changes[existing.path] = None
-            job.add(Item("deleted", remote_id, existing.slug))
+            add(Item("deleted", remote_id, existing.slug))
         elif not existing.data.get("archived"):
-            data = _ordered({**existing.data, "archived": True})
+            data = _ordered({**existing.data, "archived": True}, kind.order)
             job.changes[existing.path] = dump(data)
-            job.add(Item("archived", remote_id, existing.slug))
+            add(Item("archived", remote_id, existing.slug))
+    return given
+
+
+def _served(record: Record, slugs: dict[str, str]) -> Record:
+    """An API's record with the datasets it serves named by their slugs here (the harvested ones); the others
+    (not in the catalogue, or not harvested) are kept raw in ``harvest.unmapped``."""
+    if record.dataset is None or record.error:
+        return record
+    found = [slugs[uri] for uri in record.serves if uri in slugs]
+    if found:
+        record.dataset["datasets"] = sorted(set(found))
+    missing = [uri for uri in record.serves if uri not in slugs]
+    if missing:
+        record.unmapped["datasets"] = " | ".join(missing)[:2000]
+    return record
 
 
 def _failed(record: Record, error: str, slug: str | None = None) -> Item:
@@ -488,10 +601,12 @@ def _new_slug(record: Record, taken: set[str], namespace: str) -> str | None:
     return None
 
 
-def _dataset(record: Record, old: dict[str, Any] | None, source: str, harvested: str) -> dict[str, Any]:
-    """The dataset as it should be: the record's fields, people's keys kept, ``harvested`` unchanged for now."""
+def _content(
+    record: Record, old: dict[str, Any] | None, source: str, harvested: str, kind: _Kind = DATASETS
+) -> dict[str, Any]:
+    """The dataset or API as it should be: the record's fields, people's keys kept, ``harvested`` unchanged."""
     old = old or {}
-    data: dict[str, Any] = {k: v for k, v in old.items() if k not in OWNED_KEYS}
+    data: dict[str, Any] = {k: v for k, v in old.items() if k not in kind.owned}
     new = dict(record.dataset or {})  # no date the source does not state (harvest.harvested is ours)
     old_types = {r.get("id"): r.get("type") for r in old.get("resources") or [] if isinstance(r, dict)}
     if new.get("resources"):
@@ -500,6 +615,8 @@ def _dataset(record: Record, old: dict[str, Any] | None, source: str, harvested:
             for r in new["resources"]
         ]
     data.update(new)
+    if kind.dated and "created" not in data:  # no date stated: the first harvest's, kept from then on
+        data["created"] = old.get("created") or harvested[:10]
     old_harvest = old.get("harvest") or {}
     harvest = {
         "source": source,
@@ -510,10 +627,10 @@ def _dataset(record: Record, old: dict[str, Any] | None, source: str, harvested:
         "unmapped": dict(sorted(record.unmapped.items())) or None,
     }
     data["harvest"] = {k: harvest[k] for k in HARVEST_ORDER if harvest[k] is not None}
-    return _ordered(data)
+    return _ordered(data, kind.order)
 
 
-def _ordered(data: dict[str, Any]) -> dict[str, Any]:
-    ordered = {k: data[k] for k in KEY_ORDER if k in data}
+def _ordered(data: dict[str, Any], order: tuple[str, ...] = KEY_ORDER) -> dict[str, Any]:
+    ordered = {k: data[k] for k in order if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     return ordered

@@ -3,8 +3,11 @@
 Symmetric to DCAT-AP 3 (what the portal's DCAT export writes): dct:title, dct:description, dcat:keyword,
 dct:license, dct:accrualPeriodicity, dct:temporal (dcat:startDate/endDate), dct:spatial, dcat:contactPoint
 (vCard), dct:issued/modified, DCAT-AP HVD's dcatap:hvdCategory, and dcat:distribution with
-dcat:downloadURL/accessURL, dct:format, dcat:mediaType, dcat:byteSize, spdx:checksum, dct:license. Literals in
-several languages are read in the site's languages first (then untagged, then English, then any).
+dcat:downloadURL/accessURL, dct:format, dcat:mediaType, dcat:byteSize, spdx:checksum, dct:license. The
+catalogue's APIs (dcat:DataService listed by dcat:service or standing alone) are read too (:func:`dataservices`):
+endpoint URL and description, documentation, access rights, licence, contact, keywords, dates, HVD categories
+and the datasets they serve. Literals in several languages are read in the site's languages first (then
+untagged, then English, then any).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -26,7 +29,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS
 from ..vocabularies import HVD_LEGISLATION
 from .errors import CatalogueError, FetchError, HarvestError
 from .fetch import Fetcher, Page
-from .mapping import RemoteDataset, RemoteResource
+from .mapping import RemoteDataservice, RemoteDataset, RemoteResource
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
@@ -86,6 +89,7 @@ class Catalogue:
     pages: list[dict[str, str]]
     unchanged: bool
     remotes: list[RemoteDataset]
+    services: list[RemoteDataservice] = field(default_factory=list)  # the catalogue's APIs (dcat:DataService)
 
 
 def read(fetcher: Fetcher, url: str, languages: list[str], known: list[dict[str, str]] | None = None) -> Catalogue:
@@ -117,9 +121,12 @@ def read(fetcher: Fetcher, url: str, languages: list[str], known: list[dict[str,
     if known and len(pages) == len(known) and all(graph is None for _, graph in fetched):
         return Catalogue(pages, True, [])
     remotes: list[RemoteDataset] = []
+    services: list[RemoteDataservice] = []
     for page, graph in fetched:
-        remotes.extend(datasets(graph if graph is not None else parse(page, fetcher, contexts), languages))
-    return Catalogue(pages, False, remotes)
+        graph = graph if graph is not None else parse(page, fetcher, contexts)
+        remotes.extend(datasets(graph, languages))
+        services.extend(dataservices(graph, languages))
+    return Catalogue(pages, False, remotes, services)
 
 
 def parse(page: Page, fetcher: Fetcher | None = None, contexts: dict[str, Any] | None = None) -> Graph:
@@ -232,6 +239,19 @@ def datasets(graph: Graph, languages: list[str]) -> Iterator[RemoteDataset]:
         yield reader.dataset(subject)
 
 
+def dataservices(graph: Graph, languages: list[str]) -> Iterator[RemoteDataservice]:
+    """The APIs of a catalogue: ``dcat:DataService`` nodes that a catalogue lists (``dcat:service``) or that stand
+    alone (no other node points at them); a service that a distribution points at (``dcat:accessService``) is
+    part of it, read with its dataset as a resource."""
+    reader = _Reader(graph, languages)
+    listed = set(graph.objects(None, DCAT.service))
+    alone = {s for s in graph.subjects(RDF.type, DCAT.DataService) if next(graph.subject_predicates(s), None) is None}
+    subjects = listed | alone
+    for subject in sorted((s for s in subjects if isinstance(s, (URIRef, BNode))), key=_node_key):
+        if (subject, None, None) in graph:
+            yield reader.dataservice(subject)
+
+
 def _node_key(node: Any) -> tuple[int, str]:
     return (isinstance(node, BNode), str(node))
 
@@ -336,11 +356,6 @@ class _Reader:
             (t for t in (self.text(n, DCTERMS.title, RDFS.label, SKOS.prefLabel) for n in license_nodes) if t), None
         )
         places = self.places(s)
-        publishers: list[str] = []
-        for publisher in g.objects(s, DCTERMS.publisher):
-            if isinstance(publisher, URIRef):
-                publishers.append(str(publisher))
-            publishers += self.values(publisher, FOAF.name) + self.values(publisher, DCTERMS.identifier)
         return RemoteDataset(
             remote_id=identifier or uri,
             remote_uri=uri,
@@ -364,12 +379,52 @@ class _Reader:
             bboxes=places["bboxes"],
             contact=self.contact(s),
             resources=[self.distribution(d) for d in distributions],
-            publishers=publishers,
+            publishers=self.publishers(s),
             sort_lists=True,
             label=None if uri else f"_:{s}",
             unread=self.unread(s),
             hvd_categories=self.values(s, DCATAP.hvdCategory),
         )
+
+    def dataservice(self, s: Any) -> RemoteDataservice:
+        """An API; its own page as ``foaf:page`` (what the export writes for an HVD API) is no documentation."""
+        uri = str(s) if isinstance(s, URIRef) else None
+        description = next(iter(sorted(self.g.objects(s, DCAT.endpointDescription), key=_node_key)), None)
+        pages = [p for p in self.values(s, FOAF.page) if p != uri]
+        license_nodes = sorted(self.g.objects(s, DCTERMS.license), key=_node_key)
+        return RemoteDataservice(
+            remote_id=self.text(s, DCTERMS.identifier) or uri,
+            remote_uri=uri,
+            title=self.text(s, DCTERMS.title),
+            acronym=self.text(s, DCTERMS.alternative),
+            description=self.text(s, DCTERMS.description),
+            endpoint_url=self.value(s, DCAT.endpointURL),
+            endpoint_description=str(description) if isinstance(description, URIRef) else None,
+            endpoint_format=self.value(description, DCTERMS.format) if description is not None else None,
+            documentation=pages[0] if pages else None,
+            licenses=self.values(s, DCTERMS.license),
+            license_label=next(
+                (t for t in (self.text(n, DCTERMS.title, RDFS.label, SKOS.prefLabel) for n in license_nodes) if t), None
+            ),
+            access_rights=self.value(s, DCTERMS.accessRights),
+            keywords=self.texts(s, DCAT.keyword),
+            issued=self.date(s, DCTERMS.issued, DCTERMS.created),
+            modified=self.date(s, DCTERMS.modified),
+            contact=self.contact(s),
+            serves=self.values(s, DCAT.servesDataset),
+            hvd_categories=self.values(s, DCATAP.hvdCategory),
+            publishers=self.publishers(s),
+            label=None if uri else f"_:{s}",
+        )
+
+    def publishers(self, s: Any) -> list[str]:
+        """The publisher's URI, names and identifiers (what the ``organization`` filter matches)."""
+        found: list[str] = []
+        for publisher in self.g.objects(s, DCTERMS.publisher):
+            if isinstance(publisher, URIRef):
+                found.append(str(publisher))
+            found += self.values(publisher, FOAF.name) + self.values(publisher, DCTERMS.identifier)
+        return found
 
     def unread(self, s: Any) -> dict[str, str]:
         """The dataset's properties no content field holds (dcat:theme, dct:provenance...), raw, by CURIE."""

@@ -44,13 +44,14 @@ class Item:
     error: str | None = None
     remote_uri: str | None = None  # the record's URI, else its blank node label (_:b0): which one failed
     title: str | None = None
+    kind: str = "dataset"  # or dataservice: an API of the catalogue (``dataset`` then holds its slug)
 
     def as_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"status": self.status}
         for key in ("remote_id", "remote_uri", "title", "dataset", "error"):
             value = getattr(self, key)
             if value is not None:
-                data[key] = value
+                data[self.kind if key == "dataset" else key] = value
         return data
 
 
@@ -67,6 +68,7 @@ class Job:
     status: str = "done"
     error: str | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    service_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))  # the APIs'
     items: list[Item] = field(default_factory=list)
     changes: dict[str, bytes | None] = field(default_factory=dict)
     path: str | None = None  # content-relative path of the job log, once written
@@ -77,9 +79,13 @@ class Job:
     def name(self) -> str:
         return f"{self.organization}/{self.harvester}"
 
+    def counter(self, kind: str) -> dict[str, int]:
+        """The counts of datasets, or of APIs (``kind`` dataservice)."""
+        return self.service_counts if kind == "dataservice" else self.counts
+
     def add(self, item: Item) -> None:
         self.items.append(item)
-        self.counts[item.status] += 1
+        self.counter(item.kind)[item.status] += 1
 
     def fail(self, error: str) -> None:
         self.status, self.error = "failed", error
@@ -97,6 +103,8 @@ class Job:
         if self.error:
             data["error"] = self.error
         data["counts"] = dict(self.counts)
+        if any(self.service_counts.values()):
+            data["dataservices"] = dict(self.service_counts)
         if self.items:
             data["items"] = [item.as_data() for item in self.items]
         if self.catalogue and self.status != "failed":

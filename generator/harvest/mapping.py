@@ -498,8 +498,34 @@ class RemoteDataset:
 
 
 @dataclass
+class RemoteDataservice:
+    """An API (``dcat:DataService``) as the remote describes it (raw strings), before mapping."""
+
+    remote_id: str | None
+    remote_uri: str | None = None
+    title: Any = None
+    acronym: str | None = None
+    description: str | None = None
+    endpoint_url: str | None = None
+    endpoint_description: str | None = None
+    endpoint_format: str | None = None  # the description's dct:format: a URI or a label (openapi, wms...)
+    documentation: str | None = None
+    licenses: list[str] = field(default_factory=list)
+    license_label: str | None = None
+    access_rights: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    issued: str | None = None
+    modified: str | None = None
+    contact: dict[str, str] = field(default_factory=dict)
+    serves: list[str] = field(default_factory=list)  # URIs of the datasets it serves
+    hvd_categories: list[str] = field(default_factory=list)
+    publishers: list[str] = field(default_factory=list)  # names and ids, for the organization filter
+    label: str | None = None
+
+
+@dataclass
 class Record:
-    """One remote dataset mapped to ours (``dataset``), or why it could not be (``error``)."""
+    """One remote dataset or API mapped to ours (``dataset``: the content dict), or why it could not be."""
 
     remote_id: str | None
     remote_uri: str | None = None
@@ -512,6 +538,7 @@ class Record:
     publishers: list[str] = field(default_factory=list)
     error: str | None = None
     label: str | None = None  # blank node label, for the job log
+    serves: list[str] = field(default_factory=list)  # an API's served datasets, as remote URIs or ids
 
 
 def failed(remote_id: str | None, error: str, remote_uri: str | None = None, **names: Any) -> Record:
@@ -612,6 +639,91 @@ def to_record(remote: RemoteDataset, namespace: str) -> Record:
         publishers=remote.publishers,
         label=remote.label,
     )
+
+
+# an API's dct:accessRights (the EU access-right table's last segment) -> its access type: what the DCAT
+# export writes (generator.export.dcat.ACCESS_RIGHTS) reads back as itself
+ACCESS_TYPES = {"PUBLIC": "open", "RESTRICTED": "open_with_account", "NON_PUBLIC": "restricted"}
+# the kinds of API description of the content schema; the EU file types of OGC services read back as theirs
+ENDPOINT_FORMATS = ("openapi", "swagger", "wms", "wfs", "wmts", "wcs", "csw", "sparql", "graphql", "wsdl", "other")
+_ENDPOINT_FILE_TYPES = {"WMS_SRVC": "wms", "WFS_SRVC": "wfs"}
+
+
+def to_service_record(remote: RemoteDataservice) -> Record:
+    """Map one remote API; the datasets it serves stay remote URIs in ``serves`` until the datasets have slugs.
+
+    An API without stated dates has no ``created`` here (the harvester gives it the first harvest's date, which
+    the content schema requires); access rights absent mean ``open``, an unknown value ``restricted`` (never
+    claimed open).
+    """
+    title = one_line(remote.title) if remote.title is not None else ""
+    names = {"title": title, "label": remote.label}
+    if not remote.remote_id:
+        error = "the API has no identifier: the next harvest could not recognise it"
+        return failed(None, error, remote.remote_uri, **names)
+    if not title:
+        return failed(remote.remote_id, "the API has no title", remote.remote_uri, **names)
+    endpoint = http_url(remote.endpoint_url)
+    if not endpoint:
+        return failed(remote.remote_id, "the API has no http(s) endpoint URL", remote.remote_uri, **names)
+    unmapped: dict[str, str] = {}
+    data: dict[str, Any] = {"title": title}
+    if remote.acronym and one_line(remote.acronym):
+        data["acronym"] = one_line(remote.acronym, 300)
+    data["description"] = (remote.description or "").strip() or title
+    data["base_api_url"] = endpoint
+    described = http_url(remote.endpoint_description)
+    if described:
+        data["endpoint_description"] = {"url": described, "format": _endpoint_format(remote.endpoint_format)}
+    documentation = http_url(remote.documentation)
+    if documentation:
+        data["documentation_url"] = documentation
+    rights = (remote.access_rights or "").strip()
+    access = ACCESS_TYPES.get(rights.rstrip("/").rsplit("/", 1)[-1].upper()) if rights else "open"
+    if access is None:
+        access, unmapped["access_rights"] = "restricted", one_line(rights, 2000)
+    data["access_type"] = access
+    license_id, source = map_license(remote.licenses, remote.license_label)
+    if license_id != "notspecified":
+        data["license"] = license_id
+    if source:
+        unmapped["license"] = one_line(" ".join(v for v in (source.get("title"), source.get("url")) if v), 2000)
+    contact = _contact(remote.contact)
+    if contact:
+        data["contact_point"] = contact
+    tags = sorted({t for t in (slugify(k, 100) for k in remote.keywords) if t})
+    if tags:
+        data["tags"] = tags
+    hvd, raw_hvd = map_hvd(sorted(remote.hvd_categories))
+    if hvd:
+        data["hvd_categories"] = hvd
+    if raw_hvd:
+        unmapped["hvd_categories"] = " | ".join(raw_hvd)[:2000]
+    issued = date_value(remote.issued, date_only=True)
+    modified = date_value(remote.modified)
+    if issued or modified:
+        data["created"] = issued or str(modified)[:10]
+    if modified:
+        data["last_modified"] = modified
+    return Record(
+        remote_id=remote.remote_id,
+        remote_uri=remote.remote_uri,
+        remote_modified=modified or issued,
+        title=title,
+        dataset=data,
+        unmapped=unmapped,
+        keywords=tags,
+        publishers=remote.publishers,
+        label=remote.label,
+        serves=sorted(set(remote.serves)),
+    )
+
+
+def _endpoint_format(value: str | None) -> str:
+    """The kind of an API description: our name for the remote's label or EU file type, else ``other``."""
+    text = (value or "").strip()
+    name = text.rstrip("/").rsplit("/", 1)[-1]
+    return _ENDPOINT_FILE_TYPES.get(name) or (text.lower() if text.lower() in ENDPOINT_FORMATS else "other")
 
 
 def _spatial(remote: RemoteDataset) -> tuple[dict[str, Any], list[str]]:

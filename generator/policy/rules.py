@@ -138,9 +138,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "harvest",
-        "create, update, archive or delete a harvested dataset (one whose harvest.source names a harvester)",
+        "create, update, archive or delete a harvested dataset or API (one whose harvest.source names a harvester)",
         "the portal's bots, as well as the organization's editors and admins",
-        "only datasets that carry a harvest block before and after the change may be written by a bot",
+        "only datasets and APIs that carry a harvest block before and after the change may be written by a bot",
     ),
     Rule(
         "generated",
@@ -179,7 +179,7 @@ RULES: tuple[Rule, ...] = (
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 MAINTAINER = "maintainer"
 # the kinds whose decisions read the file's content; for every other kind only the path matters
-READS_CONTENT = frozenset({"user", "organization", "request", "discussion", "dataset"})
+READS_CONTENT = frozenset({"user", "organization", "request", "discussion", "dataset", "dataservice"})
 _PERSONAL = re.compile(r"users/(?P<user>[^/]+)/.+")
 
 
@@ -435,16 +435,16 @@ def _judge_location(actor: Actor, facts: Facts, loc: Location, old: Version, new
     return [_maintainers(actor, f"{verb} {loc.path} ({loc.kind})")]
 
 
-def _dataset(actor: Actor, facts: Facts, loc: Location, old: Version, new: Version) -> list[Decision]:
-    """Editors and admins as for any content; a bot too when the dataset is harvested on both sides by a
-    harvester the organization has before the change (a bot token cannot plant datasets elsewhere)."""
+def _harvestable(actor: Actor, facts: Facts, loc: Location, old: Version, new: Version) -> list[Decision]:
+    """A dataset or an API: editors and admins as for any content; a bot too when it is harvested on both sides
+    by a harvester the organization has before the change (a bot token cannot plant content elsewhere)."""
     decisions = _org_owned("org-content", ("editor", "admin"))(actor, facts, loc, old, new)
     if loc.org is None or not (actor.bot and actor.registered) or decisions[0].allowed:
         return decisions
     sources = [_harvested(version) for version in (old, new) if version.exists]
     if sources and all(source is not None and facts.harvester_exists(loc.org, source) for source in sources):
         verb = "creates" if not old.exists else ("deletes" if not new.exists else "updates")
-        message = f"{verb} the harvested dataset {loc.slug} of {loc.org}"
+        message = f"{verb} the harvested {loc.kind} {loc.slug} of {loc.org}"
         side = "new" if new.exists else "old"
         return [Decision("harvest", True, "bot", "bot, for harvested datasets", message, ("harvest",), side)]
     return decisions
@@ -790,8 +790,8 @@ _HANDLERS: dict[str, Callable[..., list[Decision]]] = {
     "logo": _org_owned("org-profile", ("admin",)),
     "request": _request,
     "harvester": _org_owned("harvester", ("admin",)),
-    "dataset": _dataset,
-    "dataservice": _org_owned("org-content", ("editor", "admin")),  # an API: as a dataset, without harvest
+    "dataset": _harvestable,
+    "dataservice": _harvestable,
     "reuse": _org_owned("org-content", ("editor", "admin")),
     "discussion": _discussion,
 }
