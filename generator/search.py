@@ -25,8 +25,9 @@ Design:
   (the listing still works); an index that fails to build is an error, as a broken template is.
 * **Shards** (:func:`plan`): at 50,000 datasets one Pagefind run per language takes ~75 s and ~3 GB, and
   Pagefind cannot update an index, so an edit would index the whole site again. The dataset pages are split
-  into ``n`` shards (``n`` a power of two, about :data:`SHARD_SIZE` datasets each; the shard of a page is a
-  BLAKE2b hash of its slug mod ``n``, so a new dataset moves no other). Each shard is a bundle of its own in
+  into ``n`` shards (``n`` a power of two, about :data:`SHARD_SIZE` datasets each, at most
+  :data:`MAX_SHARDS`; the shard of a page is a BLAKE2b hash of its slug mod ``n``, so a new dataset moves no
+  other). Each shard is a bundle of its own in
   ``pagefind/<n>-<key>/``, named by a digest of its pages' keys (the build state's keys: nothing is read to
   key it), and ``pagefind/shards.json`` lists them; ``search.js`` opens the first and merges the others with
   Pagefind's ``mergeIndex`` (results and filter counts are combined across bundles; the WebAssembly loads
@@ -64,7 +65,8 @@ log = logging.getLogger(__name__)
 BUNDLE = "pagefind"  # the output folder, relative to the site
 ENTRY = "pagefind-entry.json"  # the bundle file that lists the languages
 MANIFEST = "shards.json"  # in BUNDLE: the shard folders the reader merges
-SHARD_SIZE = 2000  # datasets per shard, about: Pagefind indexes one in ~2 s and ~150 MB per language
+SHARD_SIZE = 2000  # datasets per shard, about: Pagefind indexes one in ~2 s and ~100 MB per language
+MAX_SHARDS = 8  # past 8 * SHARD_SIZE datasets, shards grow instead: each shard costs a reader a word chunk
 UNUSED = (  # Pagefind's ready-made interfaces: the site has its own (static/search.js)
     "pagefind-ui.js",
     "pagefind-ui.css",
@@ -118,9 +120,16 @@ def shard_size() -> int:
 
 
 def shard_count(datasets: int, size: int) -> int:
-    """The number of shards: the smallest power of two that keeps shards at ``size`` datasets or fewer."""
+    """The number of shards: the smallest power of two that keeps shards at ``size`` datasets or fewer, at
+    most :data:`MAX_SHARDS`.
+
+    A search fetches, from every shard, the index chunk that holds each word typed (~30-70 kB: Pagefind
+    chunks by size), so each shard adds to what a reader downloads; past eight, a reader of a large portal
+    would pay more than 1.5 times the single bundle (benchmarks/README.md). Past ``8 * size`` datasets the
+    shards grow instead, and an edit indexes a larger shard.
+    """
     count = 1
-    while count * size < datasets:
+    while count * size < datasets and count < MAX_SHARDS:
         count *= 2
     return count
 

@@ -1,6 +1,6 @@
 """The search of a portal whose index is in shards, in a real browser: the same answers as the one bundle.
 
-The example portal is built twice: with its one bundle, and in 16 shards (``PORTAL_SEARCH_SHARD_SIZE=3``).
+The example portal is built twice: with its one bundle, and in 8 shards (``PORTAL_SEARCH_SHARD_SIZE=3``).
 For words, facets alone, words with a facet, in both languages, the sharded site must find the same
 datasets, count them the same, and offer the same facet values with the same counts as the single bundle.
 """
@@ -21,7 +21,7 @@ from generator.build import build
 
 pytestmark = pytest.mark.browser
 
-SHARDS = 16
+SHARDS = 8
 
 
 @pytest.fixture(scope="module")
