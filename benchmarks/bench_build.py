@@ -32,26 +32,32 @@ print(json.dumps({"seconds": elapsed, "pages": result.pages, "files": result.fil
 """
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dest", type=Path, nargs="?", default=Path(tempfile.gettempdir()) / "portal-bench")
-    parser.add_argument("--datasets", type=int, default=50_000)
-    parser.add_argument("--jobs", type=int, default=0, help="worker processes (0: all cores)")
-    args = parser.parse_args()
-    scale = args.datasets / 50_000
-    content = args.dest / "content"
+def ensure_portal(dest: Path, datasets: int) -> Path:
+    """The content folder of the synthetic portal in ``dest``, generated first when absent."""
+    scale = datasets / 50_000
+    content = dest / "content"
     if not (content / "site.yaml").is_file():
         from synth import generate
 
         generate(
-            args.dest,
-            datasets=args.datasets,
+            dest,
+            datasets=datasets,
             resources=int(300_000 * scale),
             organizations=max(1, int(5_000 * scale)),
             users=max(10, int(20_000 * scale)),
             reuses=int(5_000 * scale),
             discussions=int(10_000 * scale),
         )
+    return content
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dest", type=Path, nargs="?", default=Path(tempfile.gettempdir()) / "portal-bench")
+    parser.add_argument("--datasets", type=int, default=50_000)
+    parser.add_argument("--jobs", type=int, default=0, help="worker processes (0: all cores)")
+    args = parser.parse_args()
+    content = ensure_portal(args.dest, args.datasets)
     output = args.dest / "_site"
     run = subprocess.run(
         [sys.executable, "-c", CHILD, str(content), str(output), str(args.jobs)],

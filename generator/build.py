@@ -41,6 +41,7 @@ import jinja2
 from . import cache, dashboard, export, keys, linkcheck, markdown, search
 from . import quality as quality_mod
 from .errors import ContentError, PortalError, UsageError
+from .files import write_atomic
 from .layout import classify
 from .model import Dataservice, Dataset, Discussion, Organization, Portal, Reuse
 from .render import Urls, default_theme, make_environment
@@ -731,8 +732,10 @@ def render_pages(
     sink: Sink,
     jobs: int | None,
     search_site: Path | None = None,
+    search_shards: list[search.Shard] | None = None,
 ) -> Rendered:
-    """Write pages and export units into ``sink``; with ``search_site``, index the search there too.
+    """Write pages and export units into ``sink``; with ``search_site``, index the search there too (its
+    ``search_shards``).
 
     Small jobs run in this process. Large ones run on a pool of forked workers, in an order that keeps every
     core busy: the export units come first (the site-wide ones are the longest tasks); the pages the search
@@ -747,7 +750,7 @@ def render_pages(
         made = make_units(units, sink)
         done.add(*sink.take(), made)
         if search_site is not None:
-            search.index_site(search_site, renderer.index)
+            search.index_site(search_site, renderer.index, search_shards)
         return done
     if len(all_pages) >= PARALLEL_THRESHOLD:
         prerender_markdown(renderer.index, jobs)
@@ -769,7 +772,7 @@ def render_pages(
             for result in pool.imap_unordered(_render_shard, first):
                 done.add(*result)
             if search_site is not None:
-                indexing = search.start(search_site, renderer.index)
+                indexing = search.start(search_site, renderer.index, shards=search_shards)
             for result in pool.imap_unordered(_render_shard, rest):
                 done.add(*result)
             for result in exports:
@@ -973,13 +976,25 @@ class Builder:
         self._searching = threading.Thread(target=run, daemon=True)
         self._searching.start()
 
-    def reindex(self, index: SiteIndex) -> None:
-        """Index the live site's dataset pages into a staging folder, then replace the changed bundle files.
+    def reindex(self, index: SiteIndex, shards: list[search.Shard] | None = None) -> None:
+        """Index the live site's dataset pages into a staging folder, then put the new bundle files in place.
 
-        A marker file says the index is owed until it is done, so that a build interrupted here (or stopped by
-        a newer one, :meth:`_stop_background`) indexes again next time, even from another process.
+        ``shards`` (:func:`_search_shards`; by default those of this builder's state, which a quick rebuild
+        updated): on a sharded site only the shards whose folder is not live yet are made, moved in, then the
+        manifest is replaced and the folders it no longer names are removed. A site of one shard has its
+        bundle made again and the files that changed replaced. A marker file says the index is owed until it
+        is done, so that a build interrupted here (or stopped by a newer one, :meth:`_stop_background`)
+        indexes again next time, even from another process.
         """
         output = self.output
+        state = None
+        if shards is None:  # a quick rebuild's, from the state it updated: the index is saved as made from it
+            state = self.state
+            assert state is not None
+            shards = search.plan(state.pages, index.site.languages, state.globals, search.shard_size())
+        live = output / search.BUNDLE
+        sharded = bool(shards) and shards[0].folder != ""
+        todo = [s for s in shards if not (live / s.folder).is_dir()] if sharded else None
         marker = cache.BuildState.search_marker(index.content_dir, output)
         marker.touch()
         self.search_owed = True
@@ -988,17 +1003,23 @@ class Builder:
             with self._lock:
                 if self._stopping:
                     return
-                started = search.start(output, index, bundle)
+                started = search.start(output, index, bundle, todo)
                 self._indexer = started
             try:
-                search.finish(started)
+                search.finish(started, whole=not sharded)
             except search.SearchIndexError:
                 if self._stopping:
                     return
                 raise
             finally:
                 self._indexer = None
-            _replace_bundle(output, bundle)
+            if sharded and started is not None:
+                _replace_shards(output, bundle, shards, staging / "old")
+            else:
+                _replace_bundle(output, bundle)
+            if state is not None:
+                state.search = search.plan_key(shards)
+                state.save(index.content_dir, output)
             self.search_owed = False
             marker.unlink(missing_ok=True)
 
@@ -1010,9 +1031,10 @@ class Builder:
         output.parent.mkdir(parents=True, exist_ok=True)
         cache.BuildState.forget(content_dir, output)
         temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
+        shards = _search_shards(plan)
         try:
             sink = Sink(temp)
-            done = render_pages(renderer, all_pages, units, sink, self.jobs, search_site=temp)
+            done = render_pages(renderer, all_pages, units, sink, self.jobs, search_site=temp, search_shards=shards)
             static = copy_files(plan.statics, sink)
             _swap(temp, output)
             self.search_owed = False
@@ -1024,7 +1046,7 @@ class Builder:
             pages=plan.page_keys,
             units={u.name: (plan.unit_keys[u.name], done.units[u.name]) for u in units},
             static=static,
-            search=_search_key(renderer.index, all_pages, renderer.urls),
+            search=search.plan_key(shards),
         )
         state.save(content_dir, output)
         files = done.count + len(static)
@@ -1040,7 +1062,7 @@ class Builder:
             plan.units,
             plan.unit_keys,
         )
-        output, urls, content_dir = self.output, renderer.urls, renderer.index.content_dir
+        output, content_dir = self.output, renderer.index.content_dir
         same = state.globals == plan.globals_key
         changed = [
             page
@@ -1060,20 +1082,16 @@ class Builder:
             keep = set(page_keys) | {f for _, files in new_units.values() for f in files} | set(plan.statics)
             before = set(state.pages) | {f for _, files in state.units.values() for f in files} | set(state.static)
             removed = sorted(before - keep)
-            search_key = _search_key(renderer.index, all_pages, urls)
-            reindex = (
-                search_key != state.search
-                or not same
-                or self.search_owed
-                or any(is_indexed(rel, urls) for rel in done.written + removed)
-            )
+            shards = _search_shards(plan)
+            search_key = search.plan_key(shards)  # the shards' keys: the global key, the dataset pages' keys
+            reindex = search_key != state.search or self.search_owed
             state.committing = True
             state.save(content_dir, output)
             commit(staging, output, done.written, removed)
             if reindex and self.warm:
-                self.in_background(functools.partial(self.reindex, renderer.index))
+                self.in_background(functools.partial(self.reindex, renderer.index, shards))
             elif reindex:
-                self.reindex(renderer.index)
+                self.reindex(renderer.index, shards)
         state = cache.BuildState(
             globals=plan.globals_key,
             pages=page_keys,
@@ -1186,16 +1204,14 @@ def _recorded(recording: SiteIndex | None, key: Callable[[], Any]) -> tuple[byte
         recording.reads = None
 
 
-def _search_key(index: SiteIndex, all_pages: list[Page], urls: Urls) -> bytes:
-    """What the search index depends on besides the dataset pages' bytes: which pages exist, the languages."""
-    return cache.key_digest((tuple(p.output(urls) for p in all_pages if p.template in search.INDEXED_TEMPLATES),))
+def _search_shards(plan: _Plan) -> list[search.Shard]:
+    """The search index's shards, keyed from the dataset pages' keys and the global key (no page is read)."""
+    languages = plan.renderer.urls.languages
+    return search.plan(plan.page_keys, languages, plan.globals_key, search.shard_size())
 
 
 def is_indexed(rel: str, urls: Urls) -> bool:
-    parts = rel.split("/")
-    if len(parts) == 4 and parts[0] in urls.languages[1:]:
-        parts = parts[1:]
-    return len(parts) == 3 and parts[0] in search.INDEXED_FOLDERS and parts[2] == "index.html" and parts[1] != "r"
+    return search.page_item(rel, urls.languages) is not None
 
 
 def commit(staging: Path, output: Path, written: list[str], removed: list[str]) -> None:
@@ -1229,6 +1245,22 @@ def _replace_bundle(output: Path, bundle: Path) -> None:
     old_files = {p.relative_to(live).as_posix() for p in live.rglob("*") if p.is_file()} if live.is_dir() else set()
     changed = [rel for rel in sorted(new_files) if not _same_bytes(live / rel, (bundle / rel).read_bytes())]
     commit(bundle, live, changed, sorted(old_files - new_files))
+
+
+def _replace_shards(output: Path, bundle: Path, shards: list[search.Shard], trash: Path) -> None:
+    """Move the new shard folders of ``bundle`` into the live bundle, replace the manifest, then move what it
+    no longer names into ``trash``: a reader holding the previous manifest finds its folders until then."""
+    live = output / search.BUNDLE
+    live.mkdir(parents=True, exist_ok=True)
+    for shard in shards:
+        if (bundle / shard.folder).is_dir():
+            os.replace(bundle / shard.folder, live / shard.folder)
+    write_atomic(live / search.MANIFEST, search.manifest(shards))
+    keep = {search.MANIFEST} | {shard.folder.rstrip("/") for shard in shards}
+    trash.mkdir(exist_ok=True)
+    for entry in sorted(live.iterdir()):
+        if entry.name not in keep:
+            os.replace(entry, trash / entry.name)
 
 
 def describe(result: BuildResult) -> str:

@@ -70,6 +70,14 @@ TYPES = {
     ".pagefind": "application/octet-stream",  # Pagefind's WebAssembly, gzipped by Pagefind itself
 }
 HASHED_SUFFIXES = (".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta")  # Pagefind names these by content
+SHARD_FILE = re.compile(r"pagefind/\d+-[0-9a-f]+/")  # a search shard's folder is named by its content
+
+
+def named_by_content(rel: str) -> bool:
+    """A file whose name changes when its bytes do: a Pagefind chunk, or any file of a search shard's folder."""
+    return rel.endswith(HASHED_SUFFIXES) or SHARD_FILE.match(rel) is not None
+
+
 REDIRECT_PAGE = re.compile(r"^datasets/r/[^/]+/index\.html$")
 META_REFRESH = re.compile(rb'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]*)"', re.IGNORECASE)
 
@@ -168,11 +176,12 @@ def content_type(rel: str) -> str:
 def cache_control(rel: str, max_age: int = DEFAULT_MAX_AGE) -> str:
     """Cache a year the files named after their content, ``max_age`` seconds everything else.
 
-    Only Pagefind's chunks, filters and metadata are named by content; pages, exports, the theme's static
-    files and Pagefind's entry file keep their names when their bytes change, so a long lifetime would show
+    Only Pagefind's chunks, filters and metadata, and the folders of a search index in shards, are named by
+    content; pages, exports, the theme's static files, Pagefind's entry file and the shard list
+    (``pagefind/shards.json``) keep their names when their bytes change, so a long lifetime would show
     readers a stale site (or a Pagefind entry pointing at chunks that are gone).
     """
-    if rel.endswith(HASHED_SUFFIXES):
+    if named_by_content(rel):
         return IMMUTABLE
     return f"public, max-age={max_age}"
 
@@ -224,7 +233,7 @@ def make_plan(local: dict[str, LocalObject], remote: dict[str, str], now: int = 
         if rel in local:
             continue
         since = _retired_since(remote[rel])
-        if not rel.endswith(HASHED_SUFFIXES) or (since is not None and now - since >= grace):
+        if not named_by_content(rel) or (since is not None and now - since >= grace):
             delete.append(rel)
         else:
             retired[rel] = remote[rel] if since is not None else f"-{now}"

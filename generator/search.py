@@ -25,6 +25,17 @@ Design:
 * **No public dataset** (a new portal): no index is built, and the listing page stays the plain listing.
 * **Missing binary: the build goes on without search**, with a warning on the ``generator.search`` logger
   (the listing still works); an index that fails to build is an error, as a broken template is.
+* **Shards** (:func:`plan`): at 50,000 datasets one Pagefind run per language takes ~75 s and ~3 GB, and
+  Pagefind cannot update an index, so an edit would index the whole site again. The dataset pages are split
+  into ``n`` shards (``n`` a power of two, about :data:`SHARD_SIZE` datasets each, at most
+  :data:`MAX_SHARDS`; the shard of a page is a BLAKE2b hash of its slug mod ``n``, so a new dataset moves no
+  other). Each shard is a bundle of its own in
+  ``pagefind/<n>-<key>/``, named by a digest of its pages' keys (the build state's keys: nothing is read to
+  key it), and ``pagefind/shards.json`` lists them; ``search.js`` opens the first and merges the others with
+  Pagefind's ``mergeIndex`` (results and filter counts are combined across bundles; the WebAssembly loads
+  once). An edit indexes its shard again, the other folders stay as they are. Pagefind runs one shard at a
+  time, so a build's memory is one small shard's. A portal of one shard keeps the single bundle
+  ``pagefind/`` of before, with a manifest naming it (``""``).
 * Deterministic: same pages, same bundle bytes (checked by the byte-identical builds test). Pagefind 1.5
   writes its filter lists and the language metadata in hash-map order, which changes from run to run
   (Pagefind issue #638): :func:`canonicalize` sorts them and renames those files after their new content.
@@ -40,7 +51,9 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from subprocess import PIPE
 from typing import Any
@@ -53,6 +66,9 @@ log = logging.getLogger(__name__)
 
 BUNDLE = "pagefind"  # the output folder, relative to the site
 ENTRY = "pagefind-entry.json"  # the bundle file that lists the languages
+MANIFEST = "shards.json"  # in BUNDLE: the shard folders the reader merges
+SHARD_SIZE = 2000  # datasets per shard, about: Pagefind indexes one in ~2 s and ~100 MB per language
+MAX_SHARDS = 8  # past 8 * SHARD_SIZE datasets, shards grow instead: each shard costs a reader a word chunk
 UNUSED = (  # Pagefind's ready-made interfaces: the site has its own (static/search.js)
     "pagefind-ui.js",
     "pagefind-ui.css",
@@ -93,16 +109,115 @@ def dataset_glob(languages: list[str] | tuple[str, ...], language: str) -> str:
 INDEXED_TEMPLATES = ("dataset.html", "dataservice.html")  # the pages dataset_glob selects: a build renders them first
 
 
-def index_site(site_dir: Path, index: Any) -> None:
+def page_item(rel: str, languages: list[str] | tuple[str, ...]) -> str | None:
+    """What the page at ``rel`` (an output path) indexes: a dataset's slug, ``dataservices/<slug>`` for an API
+    (a slug has no "/", so the two never meet), or None for a page not indexed. Every language of an item has
+    the same name: its pages go to the same shard."""
+    parts = rel.split("/")
+    if len(parts) == 4 and parts[0] in languages[1:]:
+        parts = parts[1:]
+    if len(parts) != 3 or parts[0] not in INDEXED_FOLDERS or parts[2] != "index.html" or parts[1] == "r":
+        return None
+    return parts[1] if parts[0] == "datasets" else f"{parts[0]}/{parts[1]}"
+
+
+def shard_size() -> int:
+    """Datasets per shard: :data:`SHARD_SIZE`, or ``$PORTAL_SEARCH_SHARD_SIZE`` (tests shard a small portal)."""
+    value = os.environ.get("PORTAL_SEARCH_SHARD_SIZE", "")
+    return int(value) if value.isdigit() and int(value) > 0 else SHARD_SIZE
+
+
+def shard_count(datasets: int, size: int) -> int:
+    """The number of shards: the smallest power of two that keeps shards at ``size`` datasets or fewer, at
+    most :data:`MAX_SHARDS`.
+
+    A search fetches, from every shard, the index chunk that holds each word typed (~30-70 kB: Pagefind
+    chunks by size), so each shard adds to what a reader downloads; past eight, a reader of a large portal
+    would pay more than 1.5 times the single bundle (benchmarks/README.md). Past ``8 * size`` datasets the
+    shards grow instead, and an edit indexes a larger shard.
+    """
+    count = 1
+    while count * size < datasets and count < MAX_SHARDS:
+        count *= 2
+    return count
+
+
+def shard_of(slug: str, count: int) -> int:
+    """The shard of a dataset or API (:func:`page_item`): stable (a hash of its name), so adding one moves no
+    other."""
+    return int.from_bytes(hashlib.blake2b(slug.encode("utf-8", "surrogatepass"), digest_size=8).digest()) % count
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One Pagefind bundle: the dataset and API pages it indexes, and its folder under :data:`BUNDLE`."""
+
+    folder: str  # "" for a portal of one shard (the bundle itself), else "<count>-<key>/"
+    pages: tuple[str, ...]  # output paths, every language of each dataset or API
+    key: str
+
+
+def plan(pages: dict[str, bytes], languages: list[str] | tuple[str, ...], salt: bytes, size: int) -> list[Shard]:
+    """The shards of the dataset and API pages among ``pages`` (output path -> key digest, the build state's).
+
+    A shard's key digests its pages' keys and ``salt`` (the build's global key: generator, theme, languages),
+    which say what its pages hold: keying a shard reads no file.
+    """
+    items: dict[str, list[str]] = {}
+    for rel in pages:
+        item = page_item(rel, languages)
+        if item is not None:
+            items.setdefault(item, []).append(rel)
+    count = shard_count(len(items), size)
+    groups: list[list[str]] = [[] for _ in range(count)]
+    for item, rels in items.items():
+        groups[shard_of(item, count)].extend(rels)
+    shards = []
+    for group in groups:
+        if not group:
+            continue
+        h = hashlib.blake2b(salt + _PAGEFIND_VERSION.encode() + b"\0%d" % count, digest_size=12)
+        for rel in sorted(group):
+            h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + pages[rel])
+        key = h.hexdigest()
+        shards.append(Shard("" if count == 1 else f"{count}-{key}/", tuple(sorted(group)), key))
+    return shards
+
+
+def plan_key(shards: list[Shard]) -> bytes:
+    """The key of the whole index (the build state's ``search``): an index with the same key needs no run."""
+    return hashlib.blake2b("\0".join(s.folder + s.key for s in shards).encode(), digest_size=16).digest()
+
+
+def manifest(shards: list[Shard]) -> str:
+    """The text of ``pagefind/shards.json``: the folders the reader opens (the first) and merges (the rest)."""
+    return json.dumps({"shards": [s.folder for s in shards]}, separators=(",", ":"))
+
+
+def _pagefind_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("pagefind")
+    except Exception:  # noqa: BLE001 - not installed as a distribution: the binary found on PATH
+        return ""
+
+
+_PAGEFIND_VERSION = _pagefind_version()
+
+
+def index_site(site_dir: Path, index: Any, shards: list[Shard] | None = None) -> None:
     """Write the search index of the dataset pages under ``site_dir`` into ``site_dir/pagefind/``."""
-    finish(start(site_dir, index))
+    finish(start(site_dir, index, shards=shards))
 
 
-def start(site_dir: Path, index: Any, bundle: Path | None = None) -> Indexing | None:
+def start(site_dir: Path, index: Any, bundle: Path | None = None, shards: list[Shard] | None = None) -> Indexing | None:
     """Start indexing the dataset pages already written under ``site_dir``; :func:`finish` waits for it.
 
-    Pagefind runs as a separate process, so a build starts it as soon as the dataset pages are written and
-    renders the rest of the site meanwhile (Pagefind is about a third of a large build's CPU time).
+    ``shards`` (from :func:`plan`): the bundles to make, into ``bundle/<folder>``; None makes the one bundle of
+    every dataset page (``folder`` ""), as a portal of one shard has. Pagefind runs as a separate process, so
+    a build starts it as soon as the dataset pages are written and renders the rest of the site meanwhile
+    (Pagefind is about a third of a large build's CPU time).
     """
     if not index.datasets:  # nothing to index (a new portal): Pagefind would fail; the listing says so
         return None
@@ -110,71 +225,99 @@ def start(site_dir: Path, index: Any, bundle: Path | None = None) -> Indexing | 
     if binary is None:
         log.warning("pagefind is not installed: the site is built without its search index (pip install pagefind)")
         return None
-    return Indexing(binary, site_dir, bundle if bundle is not None else site_dir / BUNDLE, index.site.languages)
+    bundle = bundle if bundle is not None else site_dir / BUNDLE
+    return Indexing(binary, site_dir, bundle, index.site.languages, shards)
 
 
-def finish(indexing: Indexing | None) -> None:
-    """Wait for the indexing :func:`start` began, then make its output deterministic."""
+def finish(indexing: Indexing | None, whole: bool = True) -> None:
+    """Wait for the indexing :func:`start` began, then make its output deterministic.
+
+    ``whole``: it made every shard of the index, so its manifest goes into the bundle too (a rebuild that
+    made only the changed shards writes the manifest itself, once they are in place).
+    """
     if indexing is None:
         return
     indexing.wait()
-    for name in UNUSED:
-        (indexing.bundle / name).unlink(missing_ok=True)
-    canonicalize(indexing.bundle)
+    for folder in indexing.folders:
+        for name in UNUSED:
+            (folder / name).unlink(missing_ok=True)
+        canonicalize(folder)
+    if whole:
+        (indexing.bundle / MANIFEST).write_text(manifest(indexing.shards), encoding="utf-8")
 
 
 class Indexing:
-    """Pagefind over the dataset pages, one run per language, one run after the other, in a thread.
+    """Pagefind over the dataset pages, one run per language and shard, one run after the other, in a thread.
 
     Why one run per language: Pagefind holds every page it indexes in memory until it writes, and a language's
     index never reads another language's pages (it splits them by ``<html lang>`` anyway). At 50,000 datasets a
     run over one language peaks at 65% of the memory of a run over both (3.1 GB), and the two runs take 26%
-    less time (benchmarks/README.md).
-    The bundle is the same bytes: each run writes its language's files into the same folder (the names are
+    less time (benchmarks/README.md). Shards divide that again by their number.
+    A bundle is the same bytes: each run writes its language's files into the same folder (the names are
     prefixed with the language) and rewrites ``pagefind-entry.json`` with its language only, so
-    :meth:`wait` writes the entry of all the languages.
+    :meth:`wait` writes the entry of all the languages. A shard's pages are hard links in a staging folder
+    (made just before its runs, removed after), which Pagefind reads as the site: the URLs are the same.
     """
 
-    def __init__(self, binary: Path, site_dir: Path, bundle: Path, languages: list[str] | tuple[str, ...]):
+    def __init__(
+        self,
+        binary: Path,
+        site_dir: Path,
+        bundle: Path,
+        languages: list[str] | tuple[str, ...],
+        shards: list[Shard] | None = None,
+    ):
         self.bundle = bundle
-        self._commands = [
-            [
-                str(binary),
-                "--site",
-                str(site_dir),
-                "--output-path",
-                str(bundle),
-                "--glob",
-                dataset_glob(languages, language),
-                "--silent",
-            ]
-            for language in languages
-        ]
+        self._binary, self._site, self._languages = binary, site_dir, languages
+        self.shards = shards if shards is not None else [Shard("", (), "")]
+        self.folders = [bundle / s.folder if s.folder else bundle for s in self.shards]
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._stopped = False
         self._error: SearchIndexError | None = None
-        self._entry: dict[str, Any] = {}
+        self._entries: dict[Path, dict[str, Any]] = {}
         self._thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
         self._thread.start()
 
+    def _command(self, site: Path, folder: Path, language: str) -> list[str]:
+        glob = dataset_glob(self._languages, language)
+        return [str(self._binary), "--site", str(site), "--output-path", str(folder), "--glob", glob, "--silent"]
+
     def _run(self) -> None:
         try:
-            for command in self._commands:
-                with self._lock:
-                    if self._stopped:
+            for shard, folder in zip(self.shards, self.folders, strict=True):
+                if not shard.folder:  # the one bundle: the site's own dataset pages
+                    if not self._index(self._site, folder):
                         return
-                    self._process = subprocess.Popen(command, stdout=PIPE, stderr=PIPE, text=True)
-                out, err = self._process.communicate()
-                if self._process.returncode != 0:
-                    status = self._process.returncode
-                    self._error = SearchIndexError(f"pagefind failed ({status}): {(err or out).strip()}")
-                    return
-                entry = json.loads((self.bundle / ENTRY).read_text(encoding="utf-8"))
-                languages = {**self._entry.get("languages", {}), **entry["languages"]}
-                self._entry = {**entry, "languages": languages}
+                    continue
+                staging = Path(tempfile.mkdtemp(prefix=".pagefind-shard-", dir=self.bundle.parent))
+                try:
+                    _link_pages(self._site, staging, shard.pages)
+                    if not self._index(staging, folder):
+                        return
+                finally:
+                    shutil.rmtree(staging, ignore_errors=True)
         except (OSError, ValueError, KeyError) as exc:  # in this thread, it would only be printed: wait() raises it
             self._error = SearchIndexError(f"pagefind could not index the site: {exc}")
+
+    def _index(self, site: Path, folder: Path) -> bool:
+        """One run per language over ``site`` into ``folder``; False when stopped or failed."""
+        for language in self._languages:
+            with self._lock:
+                if self._stopped:
+                    return False
+                self._process = subprocess.Popen(
+                    self._command(site, folder, language), stdout=PIPE, stderr=PIPE, text=True
+                )
+            out, err = self._process.communicate()
+            if self._process.returncode != 0:
+                status = self._process.returncode
+                self._error = SearchIndexError(f"pagefind failed ({status}): {(err or out).strip()}")
+                return False
+            entry = json.loads((folder / ENTRY).read_text(encoding="utf-8"))
+            known = self._entries.get(folder, {})
+            self._entries[folder] = {**entry, "languages": {**known.get("languages", {}), **entry["languages"]}}
+        return True
 
     def kill(self) -> None:
         """Stop the indexing (a newer build supersedes it, or a page failed); :meth:`wait` then raises."""
@@ -185,13 +328,28 @@ class Indexing:
         self._thread.join()
 
     def wait(self) -> None:
-        """Wait for the last run; write the entry file of every language."""
+        """Wait for the last run; write the entry file of every language, in each bundle."""
         self._thread.join()
         if self._stopped:
             raise SearchIndexError("the search index was stopped before it was complete")
         if self._error is not None:
             raise self._error
-        (self.bundle / ENTRY).write_text(json.dumps(self._entry, ensure_ascii=False), encoding="utf-8")
+        for folder in self.folders:
+            (folder / ENTRY).write_text(json.dumps(self._entries[folder], ensure_ascii=False), encoding="utf-8")
+
+
+def _link_pages(site: Path, staging: Path, pages: tuple[str, ...]) -> None:
+    """Hard-link ``pages`` of ``site`` into ``staging`` at the same paths (a copy where links cannot be made)."""
+    made: set[Path] = set()
+    for rel in pages:
+        target = staging / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            os.link(site / rel, target)
+        except OSError:
+            shutil.copyfile(site / rel, target)
 
 
 # --- deterministic output -----------------------------------------------------------------------------------

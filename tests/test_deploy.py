@@ -66,6 +66,18 @@ def test_only_content_named_files_are_cached_for_a_year() -> None:
         assert d.cache_control(rel, 60) == "public, max-age=60"
 
 
+def test_the_files_of_a_search_shard_are_named_by_content() -> None:
+    """A shard's folder is named by its content (generator/search.py): its entry file and scripts too; the list
+    of shards keeps its name, and a vanished shard is retired like a chunk, for readers of the old list."""
+    shard = "pagefind/16-23305cf50b291277144330f9/"
+    for name in ("pagefind-entry.json", "pagefind.js", "wasm.fr.pagefind", "index/fr_1a2b3c4.pf_index"):
+        assert d.cache_control(shard + name, 60) == d.IMMUTABLE
+    assert d.cache_control("pagefind/shards.json", 60) == "public, max-age=60"
+    assert d.cache_control("datasets/16-23305cf5/pagefind-entry.json", 60) == "public, max-age=60"
+    plan = d.make_plan({}, {shard + "pagefind-entry.json": "x", "pagefind/shards.json": "y"}, now=1500, grace=600)
+    assert (plan.delete, plan.retired) == (["pagefind/shards.json"], {shard + "pagefind-entry.json": "-1500"})
+
+
 def test_redirect_target_reads_the_escaped_meta_refresh() -> None:
     page = b'<meta http-equiv="refresh" content="0; url=https://x.example/a.csv?b=1&amp;c=2">'
     assert d.redirect_target("datasets/r/abc/index.html", page) == "https://x.example/a.csv?b=1&c=2"

@@ -193,11 +193,27 @@ function update(push) {
   return run(state);
 }
 
+// The index may be in shards (a Pagefind bundle each, named by content): shards.json lists their folders.
+// The first is opened, the others are merged into it (Pagefind combines their results and filter counts and
+// loads the WebAssembly once). A site without the list has the one bundle of old.
+async function shardFolders() {
+  try {
+    const response = await fetch(`${app.dataset.bundle}shards.json`);
+    if (response.ok) return (await response.json()).shards;
+  } catch {
+    // no list: the one bundle
+  }
+  return [""];
+}
+
 async function start() {
   try {
-    pagefind = await import(`${app.dataset.bundle}pagefind.js`);
+    const [first, ...others] = await shardFolders();
+    pagefind = await import(`${app.dataset.bundle}${first}pagefind.js`);
     await pagefind.options({ baseUrl: app.dataset.base });
     await pagefind.init();
+    const merge = (folder) => pagefind.mergeIndex(`${app.dataset.bundle}${folder}`, { baseUrl: app.dataset.base });
+    await Promise.all(others.map(merge));
     allFilters = await pagefind.filters();
   } catch {
     return; // no index (built without Pagefind): the plain listing stays

@@ -1,0 +1,189 @@
+"""The search index in shards: which pages go where, and builds that index only the shards that changed.
+
+The example portal is sharded by setting ``PORTAL_SEARCH_SHARD_SIZE`` small (3 datasets per shard would make
+16 shards: 8, the most there can be, of about 5). A Pagefind wrapper logs each run, so the tests see which
+shards a build indexed again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from site_helpers import files_of
+
+from generator import cache, search
+from generator.build import Builder, build
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "content"
+ARBRES = "organizations/metropole-val-de-loire/datasets/arbres-alignement.yaml"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    folder = tmp_path / "repo" / "content"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch) -> Path:
+    """A log of Pagefind's runs: one line per run, the site folder it was given (a shard's staging folder)."""
+    real = search.pagefind_binary()
+    if real is None:  # pragma: no cover - pagefind is a test dependency
+        pytest.skip("pagefind is not installed")
+    log = tmp_path / "runs.log"
+    log.write_text("")
+    wrapper = tmp_path / "logging-pagefind"
+    wrapper.write_text(f'#!/bin/sh\necho "$2 $4" >> {log}\nexec "{real}" "$@"\n')  # --site S --output-path O
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: wrapper)
+    return log
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _manifest(site: Path) -> list[str]:
+    return json.loads((site / search.BUNDLE / search.MANIFEST).read_text(encoding="utf-8"))["shards"]
+
+
+def _full(content: Path, tmp_path: Path) -> dict[str, bytes]:
+    full = tmp_path / "full"
+    shutil.rmtree(full, ignore_errors=True)
+    build(content, full, full=True)
+    return files_of(full)
+
+
+# --- the plan: pure functions ---------------------------------------------------------------------------------
+
+
+def test_the_shard_count_is_the_smallest_power_of_two_that_keeps_shards_small() -> None:
+    counts = [search.shard_count(n, 2000) for n in (0, 1, 2000, 2001, 4000, 4001, 10_000, 16_001, 50_000)]
+    assert counts == [1, 1, 1, 2, 2, 4, 8, 8, 8]  # at most 8: past 16,000 datasets, the shards grow
+
+
+def _pages(slugs: list[str]) -> dict[str, bytes]:
+    pages = {"index.html": b"h", "datasets/index.html": b"l", "datasets/r/x/index.html": b"r"}
+    for slug in slugs:
+        pages[f"datasets/{slug}/index.html"] = slug.encode()
+        pages[f"en/datasets/{slug}/index.html"] = slug.encode()
+    return pages
+
+
+def test_a_dataset_and_its_translation_share_a_shard_and_a_new_dataset_moves_no_other() -> None:
+    slugs = [f"dataset-{i}" for i in range(35)]  # 4 shards of 10 at most, also with one more
+    shards = search.plan(_pages(slugs), ["fr", "en"], b"salt", 10)
+    assert len(shards) == 4 and all(s.folder.startswith("4-") for s in shards)
+    assert sorted(p for s in shards for p in s.pages) == sorted(p for p in _pages(slugs) if "dataset-" in p)
+    for shard in shards:  # both languages of a dataset in the same shard, the one its slug hashes to
+        slugs_in = {search.page_item(rel, ["fr", "en"]) for rel in shard.pages}
+        assert len(shard.pages) == 2 * len(slugs_in)
+        assert len({search.shard_of(slug, 4) for slug in slugs_in}) == 1
+    grown = search.plan(_pages([*slugs, "dataset-new"]), ["fr", "en"], b"salt", 10)
+    assert len({s.folder for s in shards} - {s.folder for s in grown}) == 1  # only the new dataset's shard
+    edited = _pages(slugs)
+    edited["en/datasets/dataset-7/index.html"] = b"edited"
+    changed = search.plan(edited, ["fr", "en"], b"salt", 10)
+    assert len({s.folder for s in shards} - {s.folder for s in changed}) == 1
+    assert {s.folder for s in search.plan(_pages(slugs), ["fr", "en"], b"other", 10)}.isdisjoint(
+        {s.folder for s in shards}
+    )  # another global key (generator, theme, languages): every shard anew
+
+
+def test_shard_of_is_a_hash_of_the_slug() -> None:
+    assert search.shard_of("gtfs-reseau-ligeo", 1) == 0
+    spread = {search.shard_of(f"d{i}", 8) for i in range(100)}
+    assert spread == set(range(8))
+
+
+# --- builds -------------------------------------------------------------------------------------------------
+
+
+def test_a_small_portal_keeps_its_one_bundle(content: Path, tmp_path: Path, runs: Path) -> None:
+    site = tmp_path / "site"
+    build(content, site)
+    assert _manifest(site) == [""]
+    assert (site / search.BUNDLE / search.ENTRY).is_file()
+    logged = runs.read_text().splitlines()
+    assert len(logged) == 2 and all(".pagefind-shard-" not in line for line in logged)  # the site's own pages
+
+
+def test_an_edit_indexes_its_shard_again_and_the_index_is_a_full_builds(
+    content: Path, tmp_path: Path, runs: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
+    site = tmp_path / "site"
+    build(content, site)
+    before = _manifest(site)
+    assert len(before) == 8 and len(runs.read_text().splitlines()) == 16  # a run per shard and language
+    bundle = site / search.BUNDLE
+    stamps = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in bundle.rglob("*") if p.is_file()}
+    runs.write_text("")
+    _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
+    assert build(content, site).incremental
+    assert len(runs.read_text().splitlines()) == 2  # the edited dataset's shard, in each language
+    after = _manifest(site)
+    gone, new = set(before) - set(after), set(after) - set(before)
+    assert len(gone) == 1 and len(new) == 1
+    assert sorted(p.name for p in bundle.iterdir()) == sorted([search.MANIFEST, *(f.rstrip("/") for f in after)])
+    for path, stamp in stamps.items():  # the other shards' files were left alone
+        if not path.is_relative_to(bundle / next(iter(gone))) and path.name != search.MANIFEST:
+            assert (path.stat().st_ino, path.stat().st_mtime_ns) == stamp, path
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging folder left
+    runs.write_text("")
+    assert files_of(site) == _full(content, tmp_path)
+    runs.write_text("")
+    again = build(content, site)  # nothing changed: Pagefind does not run
+    assert again.incremental and runs.read_text() == ""
+
+
+def test_a_new_dataset_adds_to_one_shard(content: Path, tmp_path: Path, runs: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
+    site = tmp_path / "site"
+    build(content, site)
+    text = (content / ARBRES).read_text(encoding="utf-8").replace("title: Arbres", "title: Nouveaux arbres", 1)
+    text = re.sub(r"id: [0-9a-f-]+", lambda m: m.group(0)[:-4] + "beef", text)
+    (content / ARBRES).with_name("zz-nouveaux-arbres.yaml").write_text(text, encoding="utf-8")
+    runs.write_text("")
+    build(content, site)
+    assert len(runs.read_text().splitlines()) == 2
+    assert files_of(site) == _full(content, tmp_path)
+
+
+def test_from_one_bundle_to_shards_and_back(content: Path, tmp_path: Path, runs: Path, monkeypatch) -> None:
+    """A portal that grows past the shard size (here: the size lowered) and shrinks back: as a full build."""
+    site = tmp_path / "site"
+    build(content, site)
+    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
+    assert build(content, site).incremental
+    assert len(_manifest(site)) == 8 and not (site / search.BUNDLE / search.ENTRY).exists()
+    assert files_of(site) == _full(content, tmp_path)
+    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "1000")
+    assert build(content, site).incremental
+    assert _manifest(site) == [""]
+    assert files_of(site) == _full(content, tmp_path)
+
+
+def test_a_quick_rebuild_indexes_one_shard_and_saves_the_index_key(
+    content: Path, tmp_path: Path, runs: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
+    site = tmp_path / "site"
+    builder = Builder(content, site, warm=True)
+    builder.build()
+    runs.write_text("")
+    _edit(content / ARBRES, "Inventaire des", "Inventaire complet des")
+    assert builder.build(changed=[content / ARBRES]).quick
+    builder.wait_for_search()
+    assert len(runs.read_text().splitlines()) == 2
+    assert not cache.BuildState.search_marker(content, site).exists()
+    runs.write_text("")
+    assert build(content, site).incremental and runs.read_text() == ""  # the saved state knows the new index
+    assert files_of(site) == _full(content, tmp_path)
