@@ -81,6 +81,14 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
+def portal(portal: Path) -> Path:
+    """The minimal portal without its API: these tests check resources against the local server, and the API's
+    URLs name hosts that do not resolve here (tests/test_dataservice_site.py checks APIs' URLs)."""
+    (portal / "organizations/ville-exemple/dataservices/api-bus.yaml").unlink()
+    return portal
+
+
+@pytest.fixture
 def server() -> Iterator[ThreadingHTTPServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
