@@ -130,8 +130,13 @@ def generate(
     discussions: int = 10_000,
     big: int = 3,
     seed: int = 0,
+    dataservices: int | None = None,
 ) -> Path:
-    """Write ``dest/content/`` and return it."""
+    """Write ``dest/content/`` and return it.
+
+    ``dataservices``: the APIs, by default one per 100 datasets (data.gouv.fr lists a few hundred APIs beside
+    its datasets); they are written last, so the other files are the same with or without them.
+    """
     rng = random.Random(seed)
     content = Path(dest) / "content"
     (content / "users").mkdir(parents=True, exist_ok=True)
@@ -208,6 +213,20 @@ def generate(
         )
         (content / "organizations" / org / "discussions" / f"discussion-{i}.yaml").write_text(
             f"subject: {slug}\ntitle: {_words(rng, 5).capitalize()} ?\nmessages:\n{messages}"
+        )
+    for i in range(datasets // 100 if dataservices is None else dataservices):
+        org, slug = slugs[rng.randrange(datasets)]
+        folder = content / "organizations" / org / "dataservices"
+        folder.mkdir(exist_ok=True)
+        access = rng.choice(("open", "open", "open_with_account", "restricted"))
+        request = "" if access == "open" else f"authorization_request_url: https://api.example.org/{i}/acces\n"
+        (folder / f"api-{i}.yaml").write_text(
+            f"title: API {_words(rng, 3)}\ndescription: {_block(_markdown(rng, rng.randint(1, 2)), '  ')}\n"
+            f"base_api_url: https://api.example.org/{i}/\n"
+            f"endpoint_description:\n  url: https://api.example.org/{i}/openapi.json\n  format: openapi\n"
+            f"access_type: {access}\n{request}license: {rng.choice(LICENSES)}\ndatasets: [{slug}]\n"
+            f"tags: [{_ascii(rng.choice(WORDS[:20]))}]\ncreated: {_date(rng, 2018, 2022)}\n"
+            f"last_modified: {_date(rng, 2023)}\n"
         )
     return content
 
