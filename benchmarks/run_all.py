@@ -423,7 +423,10 @@ def main() -> None:
     parser.add_argument("--skip-ci", action="store_true", help="skip the CI scenario (fresh clone, cache restored)")
     parser.add_argument("--json", type=Path, default=None, help="write every figure to this file")
     parser.add_argument(
-        "--search-json", type=Path, default=None, help="bench_search.py's --json output, for the search rows"
+        "--search-json", type=Path, default=None, help="bench_search.py's JSON output, for the search rows"
+    )
+    parser.add_argument(
+        "--report", type=Path, default=None, help="print the tables of an earlier run's --json file, run nothing"
     )
     parser.add_argument(
         "--repeat",
@@ -433,6 +436,11 @@ def main() -> None:
         "alternated): their median is reported (the issue's targets ask for 3)",
     )
     args = parser.parse_args()
+    if args.report:
+        done = json.loads(args.report.read_text())
+        args.datasets = done["datasets"]
+        report(args, done["steps"], done["pages"], done["files"], done["bytes"], done["hugo_pages"])
+        return
     work = (args.dir or Path(f"/root/bench/run-{args.datasets}")).absolute()
     work.mkdir(parents=True, exist_ok=True)
     log = work / "run_all.log"
@@ -571,9 +579,12 @@ def targets(steps: list[dict], search: dict | None) -> list[tuple[str, str, str,
     ratio = hugo and hugo.get("median_pair_ratio", hugo.get("ratio"))
     pairs = len(hugo.get("runs_seconds", [1])) if hugo else 0
     row(f"cold build / Hugo cold (median of {pairs} alternated pairs)", ratio, "x", "<= 1.5x", 1.5)
-    for key, work in (("bytes_ratio", "bytes"), ("time_ratio", "time to first results")):
-        value = None if search is None else search.get(key)
-        row(f"search in Chromium, {work} (worst query, / single bundle)", value, "x", "<= 1.5x", 1.5)
+    readers = {} if search is None else search["readers"]
+    for mode in ("cold", "typed"):
+        ratios = [figures["ratio"] for query, figures in readers.items() if query.endswith(f"({mode})")]
+        for key, work in (("bytes", "bytes"), ("ms", "time to first results")):
+            value = max((r[key] for r in ratios), default=None)
+            row(f"search in Chromium, {mode} query, {work} (worst query, / one bundle)", value, "x", "<= 1.5x", 1.5)
     pr = [seconds("CI: validate after 1"), seconds("check-roles")]
     row("pull request: validate + check-roles, cache restored", None if None in pr else sum(pr), " s", "<= 10 s", 10)
     return rows
