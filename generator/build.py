@@ -40,12 +40,15 @@ import jinja2
 
 from . import cache, dashboard, export, keys, linkcheck, markdown, search
 from . import quality as quality_mod
+from .digests import digest, key_digest, tree_digest
 from .errors import ContentError, PortalError, UsageError
 from .files import write_atomic
 from .layout import classify
+from .load import repo_root_of
 from .model import Dataservice, Dataset, Discussion, Organization, Portal, Reuse
-from .render import Urls, default_theme, make_environment
-from .validate import repo_root_of, validate
+from .render import Urls, make_environment
+from .themes import default_theme
+from .validate import validate
 
 PER_PAGE = 20  # datasets, APIs or reuses per listing page
 RESOURCES_PER_PAGE = 50  # resources shown per page of a dataset
@@ -187,7 +190,7 @@ class SiteIndex:
         """Content digests for the keys of incremental builds (:mod:`generator.keys`), by file and folder."""
         self.digests = dict(digests)
         for rel in (*sorted(self.images.values()), *_data_files(content_dir)):
-            self.digests[rel] = cache.digest((content_dir / rel).read_bytes())
+            self.digests[rel] = digest((content_dir / rel).read_bytes())
         self._paths = sorted(self.digests)
         self.content_digest = self._digest_of(self._paths)
         folders: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -196,11 +199,11 @@ class SiteIndex:
             if len(parts) == 3 and parts[0] in ("organizations", "users"):
                 folders[("organization" if parts[0] == "organizations" else "user", parts[1])].append(rel)
         self.folders = {owner: self._digest_of(paths) for owner, paths in folders.items()}
-        self.links_digest = cache.key_digest([(r, self.digests[r]) for r in self._paths if r.startswith("links/")])
-        self.metrics_digest = cache.key_digest([(r, self.digests[r]) for r in self._paths if r.startswith("metrics/")])
+        self.links_digest = key_digest([(r, self.digests[r]) for r in self._paths if r.startswith("links/")])
+        self.metrics_digest = key_digest([(r, self.digests[r]) for r in self._paths if r.startswith("metrics/")])
 
     def _digest_of(self, paths: list[str]) -> bytes:
-        return cache.digest(b"".join(b"%s\0%s" % (rel.encode(), self.digests[rel]) for rel in paths))
+        return digest(b"".join(b"%s\0%s" % (rel.encode(), self.digests[rel]) for rel in paths))
 
     def refresh(self, owners: set[tuple[str, str]]) -> None:
         """The digests of the whole content and of ``owners``' folders again, after edits of existing files.
@@ -806,7 +809,7 @@ def copy_files(files: dict[str, Path], sink: Sink) -> dict[str, bytes]:
     digests = {}
     for rel, source in files.items():
         data = source.read_bytes()
-        digests[rel] = cache.digest(data)
+        digests[rel] = digest(data)
         sink.put(rel, data)
     return digests
 
@@ -907,10 +910,10 @@ class Builder:
         all_pages = pages(index)
         memo_folder = cache.BuildState.path(content_dir, self.output).with_suffix("")
         units = export.units(index, urls)
-        globals_key = cache.key_digest(
+        globals_key = key_digest(
             keys.global_key(
                 cache.generator_fingerprint(),
-                cache.tree_digest(theme_folder) if theme_folder is not None else b"",
+                tree_digest(theme_folder) if theme_folder is not None else b"",
                 portal.site,
                 urls.base_url,
                 urls.languages,
@@ -1195,10 +1198,10 @@ def unit_key(unit: export.Unit, recording: SiteIndex | None = None) -> tuple[byt
 
 def _recorded(recording: SiteIndex | None, key: Callable[[], Any]) -> tuple[bytes, list[str]]:
     if recording is None:
-        return cache.key_digest(key()), []
+        return key_digest(key()), []
     recording.reads = []
     try:
-        value = cache.key_digest(key())
+        value = key_digest(key())
         return value, list(dict.fromkeys(recording.reads))
     finally:
         recording.reads = None

@@ -33,9 +33,9 @@ from typing import Any
 from . import build, cache, dashboard, export
 from .cache import stat_key
 from .layout import classify
-from .load import display_path
+from .load import display_path, repo_root_of
 from .model import Dataset
-from .validate import check_file, repo_root_of
+from .validate import check_file
 
 
 @dataclasses.dataclass
