@@ -41,7 +41,8 @@ def main() -> None:
             discussions=int(10_000 * scale),
         )
     from generator import export
-    from generator.build import SiteIndex, load_portal
+    from generator.build import SiteIndex
+    from generator.portal import load_portal
     from generator.render import Urls
 
     portal, content_dir = load_portal(content)

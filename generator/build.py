@@ -46,23 +46,15 @@ from .files import write_atomic
 from .layout import classify
 from .load import repo_root_of
 from .model import Dataservice, Dataset, Discussion, Organization, Portal, Reuse
+from .portal import read_portal
 from .render import Urls, make_environment
 from .themes import default_theme
-from .validate import validate
 
 PER_PAGE = 20  # datasets, APIs or reuses per listing page
 RESOURCES_PER_PAGE = 50  # resources shown per page of a dataset
 HOME_LATEST = 6
 PARALLEL_THRESHOLD = 4000  # pages; below this a process pool costs more than it saves
 EVERYTHING = "*"  # what a key reads when it reads the whole content (SiteIndex.everything)
-
-
-class InvalidContent(ContentError):
-    """Validation found problems: the build refuses to start. ``checked`` counts files as validate does."""
-
-    def __init__(self, problems: list, checked: int):
-        super().__init__(problems)
-        self.checked = checked
 
 
 class BuildError(PortalError):
@@ -817,24 +809,6 @@ def copy_files(files: dict[str, Path], sink: Sink) -> dict[str, bytes]:
 # --- the pipeline -------------------------------------------------------------------------------------------
 
 
-def load_portal(content_dir: Path, jobs: int | None = None) -> tuple[Portal, Path]:
-    """Validate and model the content; raise :class:`ContentError` with every problem when it is broken."""
-    portal, content_dir, _ = _load(content_dir, jobs, None)
-    return portal, content_dir
-
-
-def _load(
-    content_dir: Path, jobs: int | None, files: cache.FileCache | None, models: dict | None = None
-) -> tuple[Portal, Path, dict[str, bytes]]:
-    result = validate(content_dir, jobs=jobs, cache=files)
-    if files is not None:
-        files.save()
-    if not result.ok:
-        raise InvalidContent(result.problems, len(result.entries) + len({p.file for p in result.problems}))
-    digests = {e.location.path: e.doc.digest for e in result.entries if e.doc is not None}
-    return Portal.from_entries(result.entries, models), result.content_dir, digests
-
-
 class Builder:
     """Builds one content folder into one output folder, again and again, redoing only what changed.
 
@@ -896,7 +870,7 @@ class Builder:
             raise UsageError(f"no content folder at {self.content_dir} (pass --content DIR)")
         if self.files is None:
             self.files = cache.FileCache.load(self.content_dir)
-        portal, content_dir, digests = _load(self.content_dir, self.jobs, self.files, self.models)
+        portal, content_dir, digests = read_portal(self.content_dir, self.jobs, self.files, self.models)
         if not self.warm:
             self.files = None  # saved already; the model holds what the build needs
         urls = Urls.make(self.base_url or portal.site.base_url, portal.site.languages)

@@ -35,6 +35,7 @@ from .cache import stat_key
 from .layout import classify
 from .load import display_path, repo_root_of
 from .model import Dataset
+from .portal import InvalidContent
 from .validate import check_file
 
 
@@ -162,7 +163,7 @@ def _read_edits(builder: build.Builder, index: Any, changed: Iterable[Path | str
             new = Dataset.from_data(location.slug, location.owner, rel, doc.data)
             edits.append(_Edit(rel, doc.digest, dataset, new))
     if problems:
-        raise build.InvalidContent(sorted(problems), len(edits) + len({p.file for p in problems}))
+        raise InvalidContent(sorted(problems), len(edits) + len({p.file for p in problems}))
     return edits
 
 
