@@ -10,7 +10,7 @@ stock theme and translations: a new version of portal, or a local edit to it, in
   modified within :data:`RACY_SECONDS` of the cache being written is not trusted on its facts (its timestamp
   could hide a second write in the same tick): its bytes decide.
 * The build state of one output folder (:class:`BuildState`): the key of every page and export unit written
-  there. A page whose key did not change is not rendered again; see :mod:`generator.build` for the keys.
+  there. A page whose key did not change is not rendered again; see :mod:`generator.keys` for the keys.
 
 Both are pickles written atomically; a cache that cannot be read (another version, corrupted, truncated) is
 treated as absent: the build is then a full one, never a wrong one.
