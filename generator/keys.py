@@ -245,6 +245,8 @@ def table_rows(index: Any, item: Dataset) -> Key:
 
 
 # --- the keys of one build -------------------------------------------------------------------------------
+# The digests of the keys above for a build's pages and export units, and (a warm build) which outputs read
+# each content path; the builder compares them with those of the last build, quick rebuilds with one edit.
 
 
 Dependencies = dict[str, list[int]]  # content path (or folder, or EVERYTHING) -> positions of what reads it
@@ -269,14 +271,14 @@ def page_keys(
         ident = (id(page.key), page.path)
         known = memo.get(ident)
         if known is None:
-            value, reads = page_key(page, recording)
-            memo[ident] = (value, reads)
+            digest, reads = page_key(page, recording)
+            memo[ident] = (digest, reads)
         else:
-            value, reads = known
+            digest, reads = known
         if deps is not None:
             for path in reads:
                 deps[path].append(position)
-        found[page.output(urls)] = value  # each language's file is compared with its own stored key
+        found[page.output(urls)] = digest  # each language's file is compared with its own stored key
     return found, deps
 
 
@@ -306,7 +308,7 @@ def _recorded(recording: SiteIndex | None, key: Callable[[], Any]) -> tuple[byte
         return key_digest(key()), []
     recording.reads = []
     try:
-        value = key_digest(key())
-        return value, list(dict.fromkeys(recording.reads))
+        digest = key_digest(key())
+        return digest, list(dict.fromkeys(recording.reads))
     finally:
         recording.reads = None
