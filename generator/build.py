@@ -48,6 +48,8 @@ from .site_index import SiteIndex
 
 @dataclass
 class BuildResult:
+    """What a build did (``portal build`` and ``portal serve`` print it with :func:`describe`)."""
+
     output: Path
     pages: int
     files: int
