@@ -41,8 +41,9 @@ def main() -> None:
             discussions=int(10_000 * scale),
         )
     from generator import export
-    from generator.build import SiteIndex, load_portal
+    from generator.portal import load_portal
     from generator.render import Urls
+    from generator.site_index import SiteIndex
 
     portal, content_dir = load_portal(content)
     urls = Urls.make(portal.site.base_url, portal.site.languages)

@@ -10,7 +10,7 @@ stock theme and translations: a new version of portal, or a local edit to it, in
   modified within :data:`RACY_SECONDS` of the cache being written is not trusted on its facts (its timestamp
   could hide a second write in the same tick): its bytes decide.
 * The build state of one output folder (:class:`BuildState`): the key of every page and export unit written
-  there. A page whose key did not change is not rendered again; see :mod:`generator.build` for the keys.
+  there. A page whose key did not change is not rendered again; see :mod:`generator.keys` for the keys.
 
 Both are pickles written atomically; a cache that cannot be read (another version, corrupted, truncated) is
 treated as absent: the build is then a full one, never a wrong one.
@@ -27,7 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .digests import digest, key_digest, tree_digest
 from .files import write_atomic
+from .load import Document, repo_root_of
+from .schemas import schemas_dir
+from .themes import themes_dir
 
 CACHE_DIR = ".portal-cache"
 STAMP = ".portal-build"  # in the output folder: which saved build state wrote it (BuildState.digest)
@@ -35,34 +39,12 @@ RACY_SECONDS = 2.0
 SHARDS = 32  # the file cache is split so that one edited file rewrites 1/32 of it
 
 
-def digest(data: bytes) -> bytes:
-    """The content digest used everywhere in the cache (BLAKE2b, 128 bits)."""
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
-def key_digest(key: Any) -> bytes:
-    """The digest of a key made of tuples, strings, numbers, bytes and None (``repr`` is stable for those)."""
-    return digest(repr(key).encode("utf-8", "surrogatepass"))
-
-
-def tree_digest(folder: Path, skip: tuple[str, ...] = ("__pycache__",)) -> bytes:
-    """The digest of every file under ``folder`` (paths and bytes), in a stable order."""
-    h = hashlib.blake2b(digest_size=16)
-    if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not (set(p.parts) & set(skip))):
-            h.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            h.update(digest(path.read_bytes()))
-    return h.digest()
-
-
 @functools.cache
 def generator_fingerprint() -> str:
     """A digest of everything in the generator that shapes its output: code, schemas, stock theme, locales."""
-    from . import render, schemas
-
     package = Path(__file__).resolve().parent
     h = hashlib.blake2b(digest_size=16)
-    for folder in (package, schemas.schemas_dir(), render.themes_dir()):
+    for folder in (package, schemas_dir(), themes_dir()):
         h.update(tree_digest(folder))
     return h.hexdigest()
 
@@ -95,12 +77,9 @@ class FileCache:
     """Parsed documents of one content folder by relative path, with the stat facts they were read with."""
 
     def __init__(self, folder: Path | None, content_dir: Path):
-        from .load import Document  # load imports this module
-        from .validate import repo_root_of  # the paths shown in cached problems depend on it
-
-        self._document = Document
         self.folder = folder
         content_dir = Path(content_dir).absolute()
+        # the paths shown in cached problems depend on the repository root
         self.header = (generator_fingerprint(), str(content_dir), str(repo_root_of(content_dir)))
         self.shards: list[dict[str, tuple[StatKey, Any]]] = [{} for _ in range(SHARDS)]
         self.dirty: set[int] = set()
@@ -155,7 +134,7 @@ class FileCache:
             self.dirty.add(number)
             self.by_content += 1
         file, abspath, data, problems, content_digest = found[1]
-        return self._document(file=file, abspath=abspath, data=data, problems=list(problems), digest=content_digest)
+        return Document(file=file, abspath=abspath, data=data, problems=list(problems), digest=content_digest)
 
     def put(self, rel: str, key: StatKey, document: Any) -> None:
         """Keep a checked document (as plain values: they unpickle several times faster than objects)."""

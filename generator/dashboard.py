@@ -18,7 +18,7 @@ The build asks this module for each dashboard's template context (:func:`organiz
 Trend charts are inline SVG strings made here (:func:`bar_chart`): deterministic, every text escaped, with
 ``role="img"`` and a title; the template follows each with a table of the same numbers.
 
-The files are read once per :class:`~generator.build.SiteIndex` (kept in a weak cache keyed by the index)
+The files are read once per :class:`~generator.site_index.SiteIndex` (kept in a weak cache keyed by the index)
 and shared by every dashboard of a build.
 """
 

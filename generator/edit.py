@@ -45,12 +45,12 @@ from . import __version__
 from .errors import ContentError, PortalError, Problem, UsageError
 from .files import write_atomic
 from .layout import SLUG_RE, classify, owned_path
-from .load import display_path
+from .load import display_path, repo_root_of
 from .model import email_key
 from .policy import rules
 from .policy.check import FolderSnapshot, explain, judge_changes, listed, parse_blob
 from .policy.rules import Actor, Decision, Version, org_file
-from .validate import repo_root_of, validate
+from .validate import validate
 
 CONTENT = "content"
 NOW_ENV = "PORTAL_NOW"  # an ISO 8601 date-time that replaces the clock (reproducible examples and tests)

@@ -29,9 +29,19 @@ the changes it shows: the keys cannot see what a custom template reads.
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from .digests import key_digest
 from .model import Dataservice, Dataset, Discussion, Organization, Reuse
+
+if TYPE_CHECKING:  # annotations only: the pages and the index are made of the keys defined here
+    from .export import Unit
+    from .pages import Page
+    from .render import Urls
+    from .site_index import SiteIndex
 
 Key = Any
 
@@ -232,3 +242,73 @@ def table_rows(index: Any, item: Dataset) -> Key:
         len(index.discussions_about.get(("dataset", item.slug), ())),
         len(index.reuses_of_dataset.get(item.slug, ())),
     )
+
+
+# --- the keys of one build -------------------------------------------------------------------------------
+# The digests of the keys above for a build's pages and export units, and (a warm build) which outputs read
+# each content path; the builder compares them with those of the last build, quick rebuilds with one edit.
+
+
+Dependencies = dict[str, list[int]]  # content path (or folder, or EVERYTHING) -> positions of what reads it
+
+
+def page_keys(
+    all_pages: list[Page], urls: Urls, recording: SiteIndex | None = None
+) -> tuple[dict[str, bytes], Dependencies | None]:
+    """Each page's output path -> the digest of its key (translations share the digest of their page).
+
+    With ``recording`` (a warm build's index), also which pages read each content path: the positions in
+    ``all_pages`` that a later edit of that path may change (:mod:`generator.quick`).
+    """
+    found: dict[str, bytes] = {}
+    memo: dict[tuple[int, str], tuple[bytes, list[str]]] = {}
+    deps: Dependencies | None = defaultdict(list) if recording is not None else None
+    reads: list[str] = []
+    for position, page in enumerate(all_pages):
+        if page.key is None:  # no key: always rendered again
+            found[page.output(urls)] = os.urandom(16)
+            continue
+        ident = (id(page.key), page.path)
+        known = memo.get(ident)
+        if known is None:
+            digest, reads = page_key(page, recording)
+            memo[ident] = (digest, reads)
+        else:
+            digest, reads = known
+        if deps is not None:
+            for path in reads:
+                deps[path].append(position)
+        found[page.output(urls)] = digest  # each language's file is compared with its own stored key
+    return found, deps
+
+
+def page_key(page: Page, recording: SiteIndex | None = None) -> tuple[bytes, list[str]]:
+    """The digest of a page's key, and (``recording``) the content paths it read."""
+    return _recorded(recording, lambda: (page.template, page.path, value(page.key)))
+
+
+def unit_keys(units: list[Unit], recording: SiteIndex | None = None) -> tuple[dict[str, bytes], Dependencies | None]:
+    """Each unit's name -> the digest of its key; with ``recording``, which units read each content path."""
+    found: dict[str, bytes] = {}
+    deps: Dependencies | None = defaultdict(list) if recording is not None else None
+    for position, unit in enumerate(units):
+        found[unit.name], reads = unit_key(unit, recording)
+        if deps is not None:
+            for path in reads:
+                deps[path].append(position)
+    return found, deps
+
+
+def unit_key(unit: Unit, recording: SiteIndex | None = None) -> tuple[bytes, list[str]]:
+    return _recorded(recording, lambda: value(unit.key))
+
+
+def _recorded(recording: SiteIndex | None, key: Callable[[], Any]) -> tuple[bytes, list[str]]:
+    if recording is None:
+        return key_digest(key()), []
+    recording.reads = []
+    try:
+        digest = key_digest(key())
+        return digest, list(dict.fromkeys(recording.reads))
+    finally:
+        recording.reads = None

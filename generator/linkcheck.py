@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .files import write_atomic
+from .portal import load_portal
 
 CHECKS_FILE = "links/checks.csv"
 COLUMNS = ("resource", "url", "status", "final_url", "redirects", "content_type", "size", "checked_at", "error")
@@ -256,8 +257,6 @@ def is_dataservice_check(item: Check) -> bool:
 def public_links(content_dir: Path) -> list[tuple[str, str]]:
     """``(check id, url)`` of every resource of every public dataset and every URL of every public API
     (validates the content first)."""
-    from .build import load_portal  # the build pipeline's loader: refuses broken content
-
     portal, _ = load_portal(Path(content_dir))
     found = [(r.id, r.url) for d in portal.datasets.values() if not d.private for r in d.resources]
     found += [link for api in portal.dataservices.values() if not api.private for link in dataservice_links(api)]

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .cache import digest
+from .digests import digest
 from .errors import Problem
 from .layout import Location
 
@@ -366,6 +366,14 @@ class _Builder:
         self.doc.problems.append(
             Problem(self.doc.file, mark.line + 1, mark.column + 1, code, message, hint, tuple(path))
         )
+
+
+def repo_root_of(content_dir: Path) -> Path:
+    """The git work tree holding ``content_dir`` (paths are shown relative to it), else its parent."""
+    for folder in (content_dir, *content_dir.parents):
+        if (folder / ".git").exists():
+            return folder
+    return content_dir.parent
 
 
 def display_path(abspath: Path, repo_root: Path) -> str:

@@ -3,7 +3,7 @@
 Why: at 50,000 datasets an incremental rebuild stats every file, models the whole portal again and computes
 the keys of 476,000 pages (about 40 s) to find the dozen pages one edit changed. A file watcher already says
 which files changed, and the last build knows, for each content path, which pages and export units read it:
-their keys record what they read (:func:`generator.build.page_key`). So an edited dataset file is checked
+their keys record what they read (:func:`generator.keys.page_key`). So an edited dataset file is checked
 alone, applied to the last build's model in place, and only the outputs that read it get their keys computed
 again; those whose key changed are rendered.
 
@@ -28,26 +28,36 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import build, cache, dashboard, export
+from . import cache, dashboard, export, search
 from .cache import stat_key
+from .keys import Dependencies, page_key, unit_key
 from .layout import classify
-from .load import display_path
+from .load import display_path, repo_root_of
 from .model import Dataset
-from .validate import check_file, repo_root_of
+from .pages import Page, pages_of_dataset
+from .portal import InvalidContent
+from .render import Urls
+from .renderer import Renderer, make_units
+from .sink import Sink, commit, staging_folder
+from .site_index import EVERYTHING, formats_of
+from .validate import check_file
+
+if TYPE_CHECKING:  # the builder drives this module: it imports quick, never the other way
+    from .build import Builder
 
 
 @dataclasses.dataclass
 class Warm:
     """What a warm build made: the renderer (with its index and model), pages, units, who reads what."""
 
-    renderer: build.Renderer
-    pages: list[build.Page]
+    renderer: Renderer
+    pages: list[Page]
     positions: dict[str, int]  # output path -> position in pages
-    page_deps: build.Dependencies
+    page_deps: Dependencies
     units: list[export.Unit]
-    unit_deps: build.Dependencies
+    unit_deps: Dependencies
     files: int
 
 
@@ -64,8 +74,11 @@ class _Edit:
     new: Dataset
 
 
-def rebuild(builder: build.Builder, warm: Warm, changed: Iterable[Path | str]) -> build.BuildResult | None:
-    """Apply ``changed`` to the last build, or return None when only an ordinary build can (see above)."""
+def rebuild(builder: Builder, warm: Warm, changed: Iterable[Path | str]) -> tuple[int, int] | None:
+    """Apply ``changed`` to the last build, or return None when only an ordinary build can (see above).
+
+    Returns the number of pages rendered (now or in the background) and of files written now; the builder
+    makes its :class:`~generator.build.BuildResult` of them (this module does not import the builder)."""
     state = builder.state
     if state is None:
         return None
@@ -84,11 +97,11 @@ def rebuild(builder: build.Builder, warm: Warm, changed: Iterable[Path | str]) -
     except KeyError:  # cannot happen with the shape unchanged; the ordinary build rebuilds from the model
         return None
     # what the keys recorded when they read these files: the files, their owners' folders, the whole content
-    markers = {build.EVERYTHING, *(edit.rel for edit in edits), *(index.owner_path(owner) for owner in owners)}
+    markers = {EVERYTHING, *(edit.rel for edit in edits), *(index.owner_path(owner) for owner in owners)}
     todo = {position for marker in markers for position in warm.page_deps.get(marker, ())} | fresh
     # the pages that read the whole content (the site dashboard sums every organization) follow in the
     # background: rendering them is O(portal), the rest is O(what shows the edited datasets)
-    whole = set(warm.page_deps.get(build.EVERYTHING, ()))
+    whole = set(warm.page_deps.get(EVERYTHING, ()))
     now, later = _changed_pages(warm, state, todo - whole), _changed_pages(warm, state, todo & whole)
     units = _changed_units(warm, state, markers)
     output = builder.output
@@ -98,36 +111,36 @@ def rebuild(builder: build.Builder, warm: Warm, changed: Iterable[Path | str]) -
     if now or later or units or builder.search_owed:
         builder.in_background(functools.partial(_follow, builder, warm, state, later, units, written))
     rendered = len(now) + len(later)
-    return build.BuildResult(output, len(warm.pages), warm.files, 0.0, True, rendered, len(written), 0, True)
+    return rendered, len(written)
 
 
-def _changed_pages(warm: Warm, state: cache.BuildState, positions: set[int]) -> list[tuple[build.Page, bytes]]:
+def _changed_pages(warm: Warm, state: cache.BuildState, positions: set[int]) -> list[tuple[Page, bytes]]:
     """The pages at ``positions`` whose key changed, with their new key digest."""
     urls = warm.renderer.urls
     found = []
     for position in sorted(positions):
         page = warm.pages[position]
-        value = build.page_key(page)[0] if page.key is not None else os.urandom(16)
+        value = page_key(page)[0] if page.key is not None else os.urandom(16)
         if state.pages.get(page.output(urls)) != value:
             found.append((page, value))
     return found
 
 
-def _put(warm: Warm, state: cache.BuildState, output: Path, pages: list[tuple[build.Page, bytes]]) -> list[str]:
+def _put(warm: Warm, state: cache.BuildState, output: Path, pages: list[tuple[Page, bytes]]) -> list[str]:
     """Render ``pages`` into a staging folder, move those whose bytes changed into the live site."""
     if not pages:
         return []
-    with build.staging_folder(output, "stage") as staging:
-        sink = build.Sink(staging, live=output)
+    with staging_folder(output, "stage") as staging:
+        sink = Sink(staging, live=output)
         warm.renderer.write([page for page, _ in pages], sink)
         written = sink.take()[1]
-        build.commit(staging, output, written, [])
+        commit(staging, output, written, [])
     urls = warm.renderer.urls
     state.pages.update((page.output(urls), value) for page, value in pages)
     return written
 
 
-def _read_edits(builder: build.Builder, index: Any, changed: Iterable[Path | str]) -> list[_Edit] | None:
+def _read_edits(builder: Builder, index: Any, changed: Iterable[Path | str]) -> list[_Edit] | None:
     """The changed files as edits of datasets the last build has, checked; None when one is anything else."""
     content_dir = index.content_dir
     repo_root = repo_root_of(content_dir)
@@ -162,7 +175,7 @@ def _read_edits(builder: build.Builder, index: Any, changed: Iterable[Path | str
             new = Dataset.from_data(location.slug, location.owner, rel, doc.data)
             edits.append(_Edit(rel, doc.digest, dataset, new))
     if problems:
-        raise build.InvalidContent(sorted(problems), len(edits) + len({p.file for p in problems}))
+        raise InvalidContent(sorted(problems), len(edits) + len({p.file for p in problems}))
     return edits
 
 
@@ -174,7 +187,7 @@ def _relative(path: Path, content_dir: Path) -> str | None:
     return None
 
 
-def _apply(builder: build.Builder, index: Any, edit: _Edit) -> None:
+def _apply(builder: Builder, index: Any, edit: _Edit) -> None:
     """Put the edit into the model object every page, unit and index of the last build holds."""
     for item in dataclasses.fields(Dataset):
         object.__setattr__(edit.dataset, item.name, getattr(edit.new, item.name))  # frozen for everyone else
@@ -182,7 +195,7 @@ def _apply(builder: build.Builder, index: Any, edit: _Edit) -> None:
     if builder.models is not None:
         builder.models[edit.rel] = (edit.digest, edit.dataset)
     if edit.dataset.slug in index.formats:
-        index.formats[edit.dataset.slug] = build.formats_of(edit.dataset)
+        index.formats[edit.dataset.slug] = formats_of(edit.dataset)
 
 
 def _fresh_pages(warm: Warm, datasets: list[Dataset]) -> set[int]:
@@ -190,7 +203,7 @@ def _fresh_pages(warm: Warm, datasets: list[Dataset]) -> set[int]:
     index, urls = warm.renderer.index, warm.renderer.urls
     found = {}
     for dataset in datasets:
-        for page in build.pages_of_dataset(index, dataset):
+        for page in pages_of_dataset(index, dataset):
             found[warm.positions[page.output(urls)]] = page
     for position, page in found.items():
         warm.pages[position] = page
@@ -202,17 +215,17 @@ def _changed_units(warm: Warm, state: cache.BuildState, markers: set[str]) -> li
     found = []
     for position in sorted(todo):
         unit = warm.units[position]
-        value = build.unit_key(unit)[0]
+        value = unit_key(unit)[0]
         if unit.name not in state.units or state.units[unit.name][0] != value:
             found.append((unit, value))
     return found
 
 
 def _follow(
-    builder: build.Builder,
+    builder: Builder,
     warm: Warm,
     state: cache.BuildState,
-    later: list[tuple[build.Page, bytes]],
+    later: list[tuple[Page, bytes]],
     units: list[tuple[export.Unit, bytes]],
     written: list[str],
 ) -> None:
@@ -220,16 +233,20 @@ def _follow(
     index, output, urls = warm.renderer.index, builder.output, warm.renderer.urls
     written = written + _put(warm, state, output, later)
     if units:
-        with build.staging_folder(output, "stage") as staging:
-            sink = build.Sink(staging, live=output)
-            made = build.make_units([unit for unit, _ in units], sink)
+        with staging_folder(output, "stage") as staging:
+            sink = Sink(staging, live=output)
+            made = make_units([unit for unit, _ in units], sink)
             removed = sorted(
                 {f for unit, _ in units for f in state.units.get(unit.name, (b"", []))[1]}
                 - {f for files in made.values() for f in files}
             )
-            build.commit(staging, output, sink.take()[1], removed)
+            commit(staging, output, sink.take()[1], removed)
         for unit, value in units:
             state.units[unit.name] = (value, made[unit.name])
     state.save(index.content_dir, output)
-    if builder.search_owed or any(build.is_indexed(rel, urls) for rel in written):
+    if builder.search_owed or any(is_indexed(rel, urls) for rel in written):
         builder.reindex(index)
+
+
+def is_indexed(rel: str, urls: Urls) -> bool:
+    return search.page_item(rel, urls.languages) is not None

@@ -33,6 +33,7 @@ from markupsafe import Markup
 from . import geometry, i18n, linkcheck, markdown
 from .errors import UsageError
 from .export import schemaorg
+from .themes import default_theme
 from .vocabularies import (
     BADGES,
     ENDPOINT_FORMATS,
@@ -67,16 +68,6 @@ LICENSE_WORDS = (
     N_("License Not Specified"),
 )
 OG_LOCALES = {"fr": "fr_FR", "en": "en_GB"}  # Open Graph's og:locale
-
-
-def themes_dir() -> Path:
-    """``themes/`` of the project (a source checkout) or the copy packaged inside the wheel."""
-    packaged = Path(__file__).parent / "_data" / "themes"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "themes"
-
-
-def default_theme() -> Path:
-    return themes_dir() / "default"
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import report
-from .build import Builder, default_theme, describe
+from .build import Builder, describe
 from .cache import cache_dir
 from .errors import ContentError, PortalError
 from .export import redirects
 from .i18n import LOCALE_DIR
+from .themes import default_theme
 
 RELOAD_PATH = "/__portal_reload"
 RELOAD_SCRIPT = (

@@ -30,7 +30,7 @@ from .cache import FileCache, stat_key
 from .errors import Problem, UsageError
 from .integrity import check_portal, slim
 from .layout import SLUG_RE, Location, classify
-from .load import Document, Entry, display_path, gc_paused, read_document
+from .load import Document, Entry, display_path, gc_paused, read_document, repo_root_of
 
 PARALLEL_THRESHOLD = 2000  # below this, starting worker processes costs more than it saves
 CHUNK = 250  # files per task sent to a worker
@@ -58,14 +58,6 @@ class Validation:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def repo_root_of(content_dir: Path) -> Path:
-    """The git work tree holding ``content_dir`` (paths are shown relative to it), else its parent."""
-    for folder in (content_dir, *content_dir.parents):
-        if (folder / ".git").exists():
-            return folder
-    return content_dir.parent
 
 
 def validate(

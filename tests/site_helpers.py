@@ -84,7 +84,7 @@ def add_activity(content: Path, org: str = "ligeo-mobilites") -> None:
     """Give a portal six months of audience (an access log, ingested for real) and a link check of ``org``'s
     resources with every kind of outcome, so that dashboards show figures, charts and broken links."""
     from generator import linkcheck, metrics
-    from generator.build import load_portal
+    from generator.portal import load_portal
 
     portal, _ = load_portal(content)
     datasets = sorted((d for d in portal.datasets.values() if not d.private), key=lambda d: d.slug)

@@ -11,7 +11,9 @@ import pytest
 from site_helpers import tags_of
 
 from generator import dashboard
-from generator.build import SiteIndex, build, load_portal
+from generator.build import build
+from generator.portal import load_portal
+from generator.site_index import SiteIndex
 
 RESOURCE = "0b6f3c2e-1a4d-4e8b-9c7a-2f5d8e1b3a40"
 ORG = "organizations/ville-exemple"

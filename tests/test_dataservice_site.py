@@ -16,10 +16,11 @@ from site_helpers import broken_links
 from test_links_check import FAST, base, closed_port, server  # noqa: F401 - server: a real HTTP server fixture
 
 from generator import linkcheck, search
-from generator.build import PER_PAGE, build
+from generator.build import build
 from generator.cli import dashboard as _registers_commands  # noqa: F401
 from generator.cli import main
 from generator.model import Dataservice, EndpointDescription
+from generator.pages import PER_PAGE
 from generator.quality import API_CRITERIA, dataservice_quality
 
 MVL = "organizations/metropole-val-de-loire"

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL, PROJECT, SHARED
 
-from generator.build import SiteIndex, build
+from generator.build import build
 from generator.export import schemaorg
 from generator.model import Portal
 from generator.render import Urls
+from generator.site_index import SiteIndex
 from generator.validate import validate
 
 rdflib = pytest.importorskip("rdflib")

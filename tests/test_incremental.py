@@ -302,7 +302,7 @@ def test_an_api_edit_renders_its_page_the_datasets_it_serves_and_its_owner(examp
 
 def test_a_large_staging_folder_is_left_to_a_detached_rm(example: Path, tmp_path: Path, monkeypatch) -> None:
     """What a reindex leaves in its staging folder (the bundle's unchanged files) is deleted after the build."""
-    from generator import build as build_module
+    from generator import sink
 
     logged = tmp_path / "rm.log"
     bin_dir = tmp_path / "bin"
@@ -311,7 +311,7 @@ def test_a_large_staging_folder_is_left_to_a_detached_rm(example: Path, tmp_path
     rm.write_text(f'#!/bin/sh\necho "$@" >> {logged}\nexec {shutil.which("rm")} "$@"\n')
     rm.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setattr(build_module, "DETACHED_DELETE_FILES", 0)  # as large as a 50,000-dataset bundle
+    monkeypatch.setattr(sink, "DETACHED_DELETE_FILES", 0)  # as large as a 50,000-dataset bundle
     site = tmp_path / "site"
     build(example, site)
     edit_dataset(example)
@@ -552,20 +552,20 @@ def test_a_dataset_file_replaced_by_a_link_is_refused(example: Path, tmp_path: P
 def test_a_page_that_fails_in_a_quick_rebuild_leaves_the_next_build_to_the_ordinary_path(
     example: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    from generator import build as build_module
+    from generator import renderer
 
     site = tmp_path / "site"
     builder = _warm(example, site)
-    real = build_module.Renderer.render
+    real = renderer.Renderer.render
 
     def broken(self, page):
-        raise build_module.BuildError("a broken template")
+        raise renderer.BuildError("a broken template")
 
-    monkeypatch.setattr(build_module.Renderer, "render", broken)
+    monkeypatch.setattr(renderer.Renderer, "render", broken)
     edit_dataset(example)
-    with pytest.raises(build_module.BuildError):
+    with pytest.raises(renderer.BuildError):
         builder.build(changed=[example / ARBRES])
-    monkeypatch.setattr(build_module.Renderer, "render", real)
+    monkeypatch.setattr(renderer.Renderer, "render", real)
     edit_dataset_description(example)
     result = builder.build(changed=[example / ARBRES])
     assert result.incremental and not result.quick  # every key is compared again: the first edit too

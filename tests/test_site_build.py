@@ -11,10 +11,11 @@ import pytest
 from conftest import HERE, PROJECT
 from site_helpers import broken_links, files_of, tags_of
 
-from generator.build import BuildError, build
+from generator.build import build
 from generator.cache import STAMP
 from generator.cli import main
 from generator.errors import ContentError
+from generator.renderer import BuildError
 
 GOLDEN = HERE / "golden"
 

@@ -1,4 +1,8 @@
-"""Options and error handling shared by every command module."""
+"""The ``portal`` group, and the options and error handling shared by every command module.
+
+The group is defined here rather than in ``generator/cli/__init__.py`` so that the command modules, which
+register on it, do not import the package that imports them.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,14 @@ from typing import NoReturn
 
 import click
 
-from .. import report
+from .. import __version__, report
 from ..errors import PortalError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="portal")
+def main() -> None:
+    """An open-data portal that lives in git."""
 
 
 def usable_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:

@@ -10,8 +10,7 @@ import click
 from .. import report
 from ..errors import PortalError
 from ..validate import validate as run_validate
-from . import main
-from .common import CONTENT_OPTION, FORMAT_OPTION, fail
+from .common import CONTENT_OPTION, FORMAT_OPTION, fail, main
 
 
 @main.command()

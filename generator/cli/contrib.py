@@ -21,8 +21,7 @@ import click
 from .. import edit
 from ..errors import ContentError, PortalError
 from ..schemas import subschema
-from . import main
-from .common import REPO_OPTION, fail, usable_path
+from .common import REPO_OPTION, fail, main, usable_path
 
 ROLE = click.Choice(["editor", "admin"])
 

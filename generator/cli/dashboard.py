@@ -9,8 +9,7 @@ import click
 
 from .. import analytics, linkcheck, metrics
 from ..errors import ContentError, PortalError, UsageError
-from . import main
-from .common import CONTENT_OPTION, fail
+from .common import CONTENT_OPTION, fail, main
 
 
 @main.group("metrics")

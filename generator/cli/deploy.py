@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import PortalError
-from . import main
-from .common import fail
+from .common import fail, main
 
 
 @main.command()

@@ -10,8 +10,7 @@ import click
 
 from ..errors import PortalError
 from ..harvest import Job, run
-from . import main
-from .common import CONTENT_OPTION, fail
+from .common import CONTENT_OPTION, fail, main
 
 
 @main.command()

@@ -10,8 +10,7 @@ import click
 
 from ..errors import PortalError
 from ..policy import check
-from . import main
-from .common import CONTENT_OPTION, FORMAT_OPTION, REPO_OPTION, fail
+from .common import CONTENT_OPTION, FORMAT_OPTION, REPO_OPTION, fail, main
 
 
 @main.command("check-roles")

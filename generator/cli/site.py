@@ -12,8 +12,7 @@ from ..build import build as run_build
 from ..build import describe
 from ..errors import ContentError, PortalError
 from ..publish import pages_base_url
-from . import main
-from .common import CONTENT_OPTION, fail, usable_path
+from .common import CONTENT_OPTION, fail, main, usable_path
 
 OUTPUT_OPTION = click.option(
     "--output",
