@@ -24,17 +24,9 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-from run_all import _children, portal_command  # noqa: E402 - after the path is set
+from run_all import portal_command, rollup, tree_pids  # noqa: E402 - after the path is set
 
 GROUPS = ("main", "workers", "pagefind", "other")
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            return next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
-    except OSError:
-        return 0
 
 
 def _group(pid: int, root: int) -> str:
@@ -53,11 +45,8 @@ def _group(pid: int, root: int) -> str:
 def sample(root: int) -> dict[str, int]:
     """PSS in KiB of each group of ``root``'s tree, now."""
     found = dict.fromkeys(GROUPS, 0)
-    stack = [root]
-    while stack:
-        pid = stack.pop()
-        stack += _children(pid)
-        found[_group(pid, root)] += _pss_kib(pid)
+    for pid in tree_pids(root):
+        found[_group(pid, root)] += rollup(pid)[1]
     return found
 
 

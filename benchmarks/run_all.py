@@ -52,6 +52,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -75,23 +76,34 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _tree_memory(pid: int) -> tuple[int, int]:
-    """Summed (RSS, PSS) in KiB of ``pid`` and its descendants."""
-    rss = pss = 0
+def tree_pids(pid: int) -> Iterator[int]:
+    """``pid`` and its descendants, as /proc lists them now."""
     stack = [pid]
     while stack:
         p = stack.pop()
         stack += _children(p)
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1])
-        except OSError:
-            pass
+        yield p
+
+
+def rollup(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in KiB of one process; (0, 0) once it is gone."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
     return rss, pss
+
+
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Summed (RSS, PSS) in KiB of ``pid`` and its descendants."""
+    sizes = [rollup(p) for p in tree_pids(pid)]
+    return sum(r for r, _ in sizes), sum(p for _, p in sizes)
 
 
 def measure(name: str, cmd: list[str], cwd: Path = ROOT, log: Path | None = None, ok=(0,)) -> dict:
