@@ -1,6 +1,6 @@
 """The build cache (``.portal-cache/`` next to the content folder): what lets a rebuild redo only what changed.
 
-Two things are kept, both keyed by the *generator fingerprint* (a digest of the generator's code, schemas,
+Three things are kept, all keyed by the *generator fingerprint* (a digest of the generator's code, schemas,
 stock theme and translations: a new version of portal, or a local edit to it, invalidates everything):
 
 * :class:`FileCache`: every YAML file already parsed and checked against its schema, by content-relative path,
@@ -8,7 +8,11 @@ stock theme and translations: a new version of portal, or a local edit to it, in
   are unchanged is not read again; one whose facts changed but whose bytes did not (a fresh checkout, a
   cache restored by CI: every file time is new) is read but not parsed again. Like git's index, a file
   modified within :data:`RACY_SECONDS` of the cache being written is not trusted on its facts (its timestamp
-  could hide a second write in the same tick): its bytes decide.
+  could hide a second write in the same tick): its bytes decide. With the documents, the problems the
+  cross-file rules found, keyed by the digest of every file's path and bytes: a portal in which nothing changed
+  is not checked as a whole again.
+* The same cache with only what the cross-file rules read of each document (``checked/``, written by the
+  build beside ``files/``, and by ``portal validate``): what ``portal validate`` loads, several times smaller.
 * The build state of one output folder (:class:`BuildState`): the key of every page and export unit written
   there. A page whose key did not change is not rendered again; see :mod:`generator.keys` for the keys.
 
@@ -23,6 +27,8 @@ import hashlib
 import os
 import pickle
 import time
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +43,8 @@ CACHE_DIR = ".portal-cache"
 STAMP = ".portal-build"  # in the output folder: which saved build state wrote it (BuildState.digest)
 RACY_SECONDS = 2.0
 SHARDS = 32  # the file cache is split so that one edited file rewrites 1/32 of it
+FILES = "files"  # the build's file cache: whole documents
+CHECKED = "checked"  # portal validate's: what the cross-file rules read of them (integrity.slim)
 
 
 @functools.cache
@@ -84,17 +92,22 @@ class FileCache:
         self.shards: list[dict[str, tuple[StatKey, Any]]] = [{} for _ in range(SHARDS)]
         self.dirty: set[int] = set()
         self.saved_at = 0.0
+        self.loaded_at = 0.0  # the saved_at of the cache as loaded (a copy in step with it has the same)
         self.seen: set[str] = set()
         self.by_content = 0  # files recognised by their bytes rather than their stat facts, in this run
+        # the cross-file rules' problems and the digest of the portal they were found in (all paths and bytes)
+        self.integrity: tuple[bytes, tuple] | None = None
+        self.integrity_changed = False
 
     @classmethod
-    def load(cls, content_dir: Path) -> FileCache:
-        cache = cls(cache_dir(content_dir) / "files", content_dir)
+    def load(cls, content_dir: Path, name: str = FILES) -> FileCache:
+        cache = cls(cache_dir(content_dir) / name, content_dir)
         stored = _read_pickle(cache.folder / "header.pickle")
         if not isinstance(stored, dict) or stored.get("header") != cache.header:
             cache.dirty = set(range(SHARDS))
             return cache
-        cache.saved_at = stored["saved_at"]
+        cache.saved_at = cache.loaded_at = stored["saved_at"]
+        cache.integrity = stored.get("integrity")
         for number in range(SHARDS):
             shard = _read_pickle(cache.folder / f"{number:02}.pickle")
             if not isinstance(shard, dict):
@@ -106,12 +119,12 @@ class FileCache:
 
     @staticmethod
     def _shard(rel: str) -> int:
-        return digest(rel.encode())[0] % SHARDS
+        return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS  # stable from run to run, unlike hash()
 
-    def get(self, rel: str, key: StatKey, abspath: Path | str | None = None) -> Any:
-        """The document cached for ``rel`` if the file is unchanged, else None.
+    def get(self, rel: str, key: StatKey, abspath: Path | str, file: str) -> Document | None:
+        """The document cached for ``rel`` (at ``abspath``, shown as ``file``) if the file is unchanged, else None.
 
-        Unchanged means the same stat facts (not racily clean), or else, given ``abspath``, the same bytes: a
+        Unchanged means the same stat facts (not racily clean), or else the same bytes: a
         fresh checkout or a cache restored by CI gives every file new times, and re-reading the bytes (to
         compare their digest) costs a fraction of parsing and validating them again. A file recognised by its
         bytes is kept with its new stat facts.
@@ -122,31 +135,40 @@ class FileCache:
         if found is None:
             return None
         if found[0] != key or key[1] / 1e9 >= self.saved_at - RACY_SECONDS:  # racily clean: it may have changed
-            if abspath is None or found[0][0] != key[0]:  # no path to read, or another size: changed
+            if found[0][0] != key[0]:  # another size: changed
                 return None
             try:
-                raw = Path(abspath).read_bytes()
+                with open(abspath, "rb") as handle:  # not a Path: 10 µs a file, a second at 90,000 files
+                    raw = handle.read()
             except OSError:
                 return None
-            if digest(raw) != found[1][4]:
+            if digest(raw) != found[1][2]:
                 return None
             self.shards[number][rel] = (key, found[1])
             self.dirty.add(number)
             self.by_content += 1
-        file, abspath, data, problems, content_digest = found[1]
+        data, problems, content_digest = found[1]
         return Document(file=file, abspath=abspath, data=data, problems=list(problems), digest=content_digest)
 
     def put(self, rel: str, key: StatKey, document: Any) -> None:
-        """Keep a checked document (as plain values: they unpickle several times faster than objects)."""
+        """Keep a checked document as plain values (they unpickle several times faster than objects), without
+        its paths: the header's folders and ``rel`` give them, and at 90,000 files they were a third of it."""
         number = self._shard(rel)
-        kept = (document.file, str(document.abspath), document.data, tuple(document.problems), document.digest)
+        kept = (document.data, tuple(document.problems), document.digest)
         self.shards[number][rel] = (key, kept)
         self.dirty.add(number)
 
-    def save(self) -> None:
-        """Drop files not seen in this run, write the shards that changed, then the header (last)."""
+    def remember_integrity(self, key: bytes, problems: list) -> None:
+        """Keep the cross-file rules' ``problems`` for the portal whose digest is ``key``."""
+        if self.integrity is None or self.integrity[0] != key:
+            self.integrity = (key, tuple(problems))
+            self.integrity_changed = True
+
+    def save(self) -> set[int]:
+        """Drop files not seen in this run, write the shards that changed, then the header (last); returns the
+        numbers of the shards written."""
         if self.folder is None:
-            return
+            return set()
         for number, shard in enumerate(self.shards):
             gone = [rel for rel in shard if rel not in self.seen]
             for rel in gone:
@@ -154,15 +176,46 @@ class FileCache:
             if gone:
                 self.dirty.add(number)
         self.seen = set()  # a warm builder's next run starts afresh
-        if not self.dirty:
-            return
-        header = self.folder / "header.pickle"
+        written, self.dirty = self.dirty, set()
+        if written:
+            self.saved_at = time.time()
+        if written or self.integrity_changed:
+            self._write(self.folder, written, lambda number: self.shards[number])
+        self.integrity_changed = False
+        return written
+
+    def _write(self, folder: Path, numbers: set[int], shard: Callable[[int], dict]) -> None:
+        header = folder / "header.pickle"
         header.unlink(missing_ok=True)  # a crash between shards leaves no header: the cache is then ignored
-        for number in sorted(self.dirty):
-            _write_pickle(self.folder / f"{number:02}.pickle", self.shards[number])
-        self.saved_at = time.time()
-        _write_pickle(header, {"header": self.header, "saved_at": self.saved_at})
-        self.dirty = set()
+        for number in sorted(numbers):
+            _write_pickle(folder / f"{number:02}.pickle", shard(number))
+        stored = {"header": self.header, "saved_at": self.saved_at, "integrity": self.integrity}
+        _write_pickle(header, stored)
+
+    def mirror(self, name: str, shrink: Callable[[str, tuple], tuple], written: set[int]) -> None:
+        """Write this cache again as cache ``name``, each kept document passed through ``shrink(rel, kept)``.
+
+        The build writes what ``portal validate`` reads this way (:data:`CHECKED`), so that a CI job which
+        restores the build's cache validates from it. Only the shards ``written`` by :meth:`save` are made
+        again, or all of them when the copy was not in step with this cache as loaded (missing, written for
+        another generator or folder, or since by ``portal validate``): its entries then carry other stat facts,
+        and the time that tells whether they may be trusted (:data:`RACY_SECONDS`) would be this cache's.
+        """
+        if self.folder is None:
+            return
+        folder = self.folder.parent / name
+        stored = _read_pickle(folder / "header.pickle")
+        in_step = isinstance(stored, dict) and stored.get("header") == self.header
+        in_step = in_step and stored.get("saved_at") == self.loaded_at
+        if in_step and not written and stored.get("integrity") == self.integrity:
+            return
+        numbers = written if in_step else set(range(SHARDS))
+
+        def shrunk(number: int) -> dict:
+            return {rel: (key, shrink(rel, kept)) for rel, (key, kept) in self.shards[number].items()}
+
+        self._write(folder, numbers, shrunk)
+        self.loaded_at = self.saved_at  # a warm builder's next mirror is in step with this one
 
 
 class Memo:

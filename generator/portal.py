@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cache import FileCache
+from .cache import CHECKED, FileCache
 from .errors import ContentError
 from .model import Portal
-from .validate import validate
+from .validate import slim_kept, validate
 
 
 class InvalidContent(ContentError):
@@ -35,8 +35,8 @@ def read_portal(
     """:func:`load_portal` with the build's caches (parsed ``files``, model objects by file: ``models``); also
     returns the digest of each content file (the keys of incremental builds read them)."""
     result = validate(content_dir, jobs=jobs, cache=files)
-    if files is not None:
-        files.save()
+    if files is not None:  # and the slim copy that portal validate reads (a CI job restoring it validates fast)
+        files.mirror(CHECKED, slim_kept, files.save())
     if not result.ok:
         raise InvalidContent(result.problems, len(result.entries) + len({p.file for p in result.problems}))
     digests = {e.location.path: e.doc.digest for e in result.entries if e.doc is not None}

@@ -8,7 +8,10 @@ Returns every problem, never only the first, each pointing at a file and line. S
    turning each schema error into a problem at the offending node, with a hint;
 3. :func:`check_portal` runs the cross-file rules on the files that passed their schema.
 
-Stage 2 runs on a process pool for large portals: it is the only per-file cost that matters.
+Stage 2 runs on a process pool for large portals: it is the only per-file cost that matters. With a cache
+(:class:`generator.cache.FileCache`), stage 2 runs only on files whose bytes are not in it, and stage 3 only when
+some file's path or bytes differ from the portal it last ran on: a fresh checkout (every file time new) of an
+unchanged portal costs a walk, a read of every file and a comparison of digests.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from . import schemas
-from .cache import FileCache, stat_key
+from .cache import CHECKED, FileCache, stat_key
+from .digests import key_digest
 from .errors import Problem, UsageError
 from .integrity import check_portal, slim
 from .layout import SLUG_RE, Location, classify
@@ -67,12 +71,16 @@ def validate(
 
     With ``keep_data=False`` the entries hold only what the cross-file rules read (:func:`integrity.slim`),
     which is all ``portal validate`` needs; the build keeps whole documents to model them. With a ``cache``
-    (the build's), a file whose stat facts did not change since it was cached is not read again; the
-    cross-file rules always run on the whole portal.
+    (the build's whole documents, or with ``keep_data=False`` the slim ones of :data:`~generator.cache.CHECKED`),
+    a file whose stat facts or bytes did not change since it was cached is not checked again, and the
+    cross-file rules' problems are reused when no file's path or bytes changed (they always see the whole
+    portal: one changed file runs them all).
     """
     content_dir = Path(content_dir)
     if not content_dir.is_dir():
         raise UsageError(f"no content folder at {content_dir} (pass --content DIR)")
+    if cache is not None and cache.folder is not None and (cache.folder.name == CHECKED) == keep_data:
+        raise ValueError("slim documents are cached in the checked/ cache, whole ones elsewhere")
     content_dir = content_dir.absolute()
     repo_root = repo_root_of(content_dir)
     result = Validation(content_dir)
@@ -97,9 +105,35 @@ def validate(
             result.entries.append(Entry(location, doc))
             result.problems.extend(doc.problems)
         site_file = display_path(content_dir / "site.yaml", repo_root)
-        result.problems.extend(check_portal(result.entries, site_file))
+        result.problems.extend(_cross_file(result.entries, site_file, cache))
     result.problems.sort()
     return result
+
+
+def _cross_file(entries: list[Entry], site_file: str, cache: FileCache | None) -> list[Problem]:
+    """The cross-file rules' problems: from ``cache`` when the portal is, path for path and byte for byte, the
+    one they were last found in (their only inputs are the entries, whose documents the bytes determine)."""
+    if cache is None:
+        return check_portal(entries, site_file)
+    key = key_digest((site_file, [(e.location.path, e.doc.digest if e.doc is not None else None) for e in entries]))
+    if cache.integrity is not None and cache.integrity[0] == key:
+        return list(cache.integrity[1])
+    problems = check_portal(entries, site_file)
+    cache.remember_integrity(key, problems)
+    return problems
+
+
+def slim_kept(rel: str, kept: tuple) -> tuple:
+    """A document kept by the build's file cache as ``portal validate`` keeps it (:func:`integrity.slim`): what
+    the build writes into :data:`~generator.cache.CHECKED` with :meth:`~generator.cache.FileCache.mirror`."""
+    data, problems, content_digest = kept
+    location = classify(rel)
+    return (_slimmed(location.schema if location else None, data, problems), problems, content_digest)
+
+
+def _slimmed(kind: str | None, data: Any, problems: Iterable[Problem]) -> Any:
+    """What ``portal validate`` keeps of a document: the cross-file rules read only valid ones."""
+    return slim(kind, data) if not problems and kind is not None else None
 
 
 def scan(content_dir: Path, repo_root: Path) -> Iterator[tuple[Path | str, str, Location | None, Problem | None]]:
@@ -204,13 +238,13 @@ def _check_cached(
     documents: list[Document | None] = []
     missing: list[int] = []
     keys = []
-    for number, (abspath, _, location) in enumerate(work):
+    for number, (abspath, shown, location) in enumerate(work):
         try:
             key = stat_key(os.stat(abspath))
         except OSError:
             key = None
         keys.append(key)
-        found = cache.get(location.path, key, abspath) if key is not None else None
+        found = cache.get(location.path, key, abspath, shown) if key is not None else None
         documents.append(found)
         if found is None:
             missing.append(number)
@@ -225,7 +259,7 @@ def _check_file_star(item: tuple[Path, str, str, bool]) -> Document:
     abspath, file, kind, keep_data = item
     doc = check_file(Path(abspath), file, kind)
     if not keep_data:
-        doc.data = slim(kind, doc.data) if not doc.problems else None
+        doc.data = _slimmed(kind, doc.data, doc.problems)
     return doc
 
 
