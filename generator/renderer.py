@@ -26,6 +26,12 @@ from .sink import Sink
 from .site_index import SiteIndex
 
 PARALLEL_THRESHOLD = 4000  # pages; below this a process pool costs more than it saves
+# Tasks a pool worker runs before a fresh fork replaces it. A worker's reads of the parent's objects write
+# their reference counts, so page by page it copies the shared heap (gc.freeze cannot prevent that), and what
+# it allocates for a site-wide export stays with it: long-lived workers reach the parent's size each. At
+# 10,000 datasets (benchmarks/bench_memory.py, one run each): 1,083 MiB peak and 87 s for workers that never
+# recycle, 733 MiB and 71 s for 2 tasks, 834 MiB and 72 s for 4, 694 MiB but 102 s for 1.
+WORKER_TASKS = 2
 
 
 class BuildError(PortalError):
@@ -63,6 +69,14 @@ class Renderer:
             env.globals.update(site=self.index.site, index=self.index)
             self._envs[language] = env
         return env
+
+    def prepare(self) -> None:
+        """Load every template of every language now (a pool's workers, forked after, inherit them compiled)."""
+        for language in self.urls.languages:
+            env = self.environment(language)
+            for name in env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml", ".txt"))):
+                with contextlib.suppress(jinja2.TemplateError):  # reported when a page that uses it renders
+                    env.get_template(name)
 
     def render(self, page: Page) -> str:
         env = self.environment(page.language or self.urls.languages[0])
@@ -151,7 +165,7 @@ def prerender_markdown(index: SiteIndex, jobs: int) -> None:
     texts = markdown_texts(index)
     size = max(100, len(texts) // (jobs * 8))
     shards = [texts[i : i + size] for i in range(0, len(texts), size)]
-    with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=WORKER_TASKS) as pool:
         for shard, rendered in zip(shards, pool.map(_prerender_shard, shards), strict=True):
             markdown.remember(shard, rendered)
 
@@ -199,6 +213,7 @@ def render_pages(
         return done
     if len(all_pages) >= PARALLEL_THRESHOLD:
         prerender_markdown(renderer.index, jobs)
+    renderer.prepare()
     indexed = [p for p in all_pages if p.template in search.INDEXED_TEMPLATES]
     ordered = indexed + [p for p in all_pages if p.template not in search.INDEXED_TEMPLATES]
     global _WORKER
@@ -212,7 +227,7 @@ def render_pages(
     unit_shards += [(i, min(i + unit_size, len(units))) for i in range(sites, len(units), unit_size)]
     indexing = None
     try:
-        with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=WORKER_TASKS) as pool:
             exports = [pool.apply_async(_export_shard, (shard,)) for shard in unit_shards]
             for result in pool.imap_unordered(_render_shard, first):
                 done.add(*result)

@@ -115,6 +115,22 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     assert files_of(tmp_path / "a") == files_of(tmp_path / "b")
 
 
+def test_the_pool_writes_what_one_process_writes(tmp_path: Path, monkeypatch) -> None:
+    """Forked workers, recycled every WORKER_TASKS tasks, and the Markdown prerendered before they fork, give
+    the serial build's bytes (the example portal is below the pool's threshold: lowered here)."""
+    from generator import renderer
+
+    build(PROJECT / "content", tmp_path / "serial", jobs=1)
+    monkeypatch.setattr(renderer, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(renderer, "WORKER_TASKS", 1)  # a fresh fork for every task: the most forks
+    forks = []
+    real = renderer.prerender_markdown
+    monkeypatch.setattr(renderer, "prerender_markdown", lambda *a: forks.append(a) or real(*a))
+    build(PROJECT / "content", tmp_path / "pool", jobs=2)
+    assert forks, "the pool path did not run"
+    assert files_of(tmp_path / "pool") == files_of(tmp_path / "serial")
+
+
 def test_invalid_content_is_refused_and_the_previous_site_kept(portal: Path, tmp_path: Path, runner) -> None:
     out = tmp_path / "site"
     build(portal, out)
