@@ -153,3 +153,23 @@ def test_the_role_check_steps_run_for_real_on_a_pull_request(written: Path, tmp_
     assert [code for code, _ in outcomes[2]] == [0, 1], outcomes[2]
     assert "maintainers" in outcomes[2][1][1] and "::error" in outcomes[2][1][1]
     assert "violation" in (tmp_path / "summary-2.md").read_text()
+
+
+def test_pull_requests_restore_the_publish_cache_and_never_save_one(written: Path) -> None:
+    """A pull request's validate and build start from the cache the target branch's publish run saved (same
+    key prefix, same paths); they only restore it, so a pull request cannot put content in anyone's cache."""
+    publish = load(written, ".github/workflows/publish.yml")
+    (saving,) = [s for job in publish["jobs"].values() for s in job["steps"] if "actions/cache" in s.get("uses", "")]
+    checks = load(written, ".github/workflows/portal.yml")
+    (job,) = checks["jobs"].values()
+    caches = [s for s in job["steps"] if "actions/cache" in s.get("uses", "")]
+    assert [s["uses"].split("@")[0] for s in caches] == ["actions/cache/restore"]
+    (restoring,) = caches
+    assert restoring["with"]["path"] == saving["with"]["path"]
+    assert restoring["with"]["restore-keys"] == saving["with"]["restore-keys"]
+    assert saving["with"]["key"].startswith(saving["with"]["restore-keys"])
+    assert restoring["with"]["key"].startswith(saving["with"]["restore-keys"])
+    steps = [s.get("name") or s["uses"] for s in job["steps"]]
+    assert steps.index(restoring["name"]) < steps.index("Validate the content")
+    output = saving["with"]["path"].split()[-1]
+    assert f"--output {output}" in next(s["run"] for s in job["steps"] if s.get("name") == "Build the site")
