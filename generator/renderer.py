@@ -12,6 +12,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,19 +123,30 @@ def make_units(units: list[export.Unit], sink: Sink) -> dict[str, list[str]]:
     return made
 
 
+_FROZEN = 0  # frozen_heap() uses in progress, in any thread
+_FROZEN_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def frozen_heap() -> Iterator[None]:
     """Move every object of this process out of the garbage collector's reach while workers are forked.
 
     A forked worker shares the parent's memory until it writes to it; the collector's full passes write to
     every object it tracks, which would copy the whole portal (gigabytes at 50,000 datasets) into each
-    worker. Frozen objects are never traversed: the workers keep sharing them.
+    worker. Frozen objects are never traversed: the workers keep sharing them. Nested uses (the builder
+    freezes its plan for the whole rendering) unfreeze only when the outermost one ends.
     """
-    gc.freeze()
+    global _FROZEN
+    with _FROZEN_LOCK:
+        gc.freeze()
+        _FROZEN += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        with _FROZEN_LOCK:
+            _FROZEN -= 1
+            if not _FROZEN:
+                gc.unfreeze()
 
 
 def markdown_texts(index: SiteIndex) -> list[str]:

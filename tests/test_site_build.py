@@ -223,3 +223,17 @@ def test_large_dataset_and_listing_are_paginated(portal: Path, tmp_path: Path) -
     assert (out / "organizations/ville-exemple/page/2/index.html").is_file()
     assert (out / "datasets/page/2/index.html").is_file()
     assert broken_links(out, "https://data.example.org/") == []
+
+
+def test_a_frozen_heap_stays_frozen_until_the_outermost_use_ends() -> None:
+    """The builder freezes its plan for the whole rendering; the render pools' own uses nest inside."""
+    import gc
+
+    from generator.renderer import frozen_heap
+
+    with frozen_heap():
+        outer = gc.get_freeze_count()
+        with frozen_heap():
+            pass
+        assert outer > 0 and gc.get_freeze_count() >= outer
+    assert gc.get_freeze_count() == 0
