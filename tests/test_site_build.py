@@ -123,11 +123,11 @@ def test_the_pool_writes_what_one_process_writes(tmp_path: Path, monkeypatch) ->
     build(PROJECT / "content", tmp_path / "serial", jobs=1)
     monkeypatch.setattr(renderer, "PARALLEL_THRESHOLD", 1)
     monkeypatch.setattr(renderer, "WORKER_TASKS", 1)  # a fresh fork for every task: the most forks
-    forks = []
+    prerendered = []
     real = renderer.prerender_markdown
-    monkeypatch.setattr(renderer, "prerender_markdown", lambda *a: forks.append(a) or real(*a))
+    monkeypatch.setattr(renderer, "prerender_markdown", lambda *a: prerendered.append(a) or real(*a))
     build(PROJECT / "content", tmp_path / "pool", jobs=2)
-    assert forks, "the pool path did not run"
+    assert prerendered, "the pool path did not run"
     assert files_of(tmp_path / "pool") == files_of(tmp_path / "serial")
 
 
