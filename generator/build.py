@@ -249,7 +249,7 @@ class Builder:
             with self._lock:
                 if self._stopping:
                     return
-                started = search.start(output, index, bundle, todo)
+                started = search.start(output, index, bundle, todo, parallel=True)
                 self._indexer = started
             try:
                 search.finish(started, whole=not sharded)

@@ -187,3 +187,45 @@ def test_a_quick_rebuild_indexes_one_shard_and_saves_the_index_key(
     runs.write_text("")
     assert build(content, site).incremental and runs.read_text() == ""  # the saved state knows the new index
     assert files_of(site) == _full(content, tmp_path)
+
+
+def test_a_rebuild_indexes_the_languages_of_its_shard_side_by_side(
+    content: Path, tmp_path: Path, runs: Path, monkeypatch
+) -> None:
+    """A rebuild waits for its shard: both languages run at once, and the bundle is a full build's."""
+    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
+    site = tmp_path / "site"
+    build(content, site)
+    real, log = search.pagefind_binary(), tmp_path / "overlap.log"
+    wrapper = tmp_path / "timed-pagefind"  # a second in each run, so that runs at once surely overlap
+    wrapper.write_text(f'#!/bin/sh\necho start >> {log}\nsleep 1\n"{real}" "$@"\nrc=$?\necho end >> {log}\nexit $rc\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: wrapper)
+    _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
+    assert build(content, site).incremental
+    assert log.read_text().split() == ["start", "start", "end", "end"]
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert files_of(site) == _full(content, tmp_path)
+
+
+def test_a_failed_language_fails_the_rebuild_and_leaves_the_index_owed(
+    content: Path, tmp_path: Path, runs: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
+    site = tmp_path / "site"
+    build(content, site)
+    real = search.pagefind_binary()
+    wrapper = tmp_path / "failing-pagefind"  # the English run fails (its glob starts with en/)
+    wrapper.write_text(f'#!/bin/sh\ncase "$6" in en/*) echo broken >&2; exit 3;; esac\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: wrapper)
+    before = _manifest(site)
+    _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
+    with pytest.raises(search.SearchIndexError, match="broken"):
+        build(content, site)
+    assert _manifest(site) == before  # the live index is the previous one, whole
+    assert cache.BuildState.search_marker(content, site).exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    monkeypatch.setattr(search, "pagefind_binary", lambda: real)
+    build(content, site)  # stopped while committing: the next build is a full one, with its index
+    assert files_of(site) == _full(content, tmp_path)
