@@ -42,7 +42,7 @@ from .themes import themes_dir
 CACHE_DIR = ".portal-cache"
 STAMP = ".portal-build"  # in the output folder: which saved build state wrote it (BuildState.digest)
 RACY_SECONDS = 2.0
-SHARDS = 32  # the file cache is split so that one edited file rewrites 1/32 of it
+SHARDS = 32  # the file cache's documents are split so that one edited file rewrites 1/32 of them
 FILES = "files"  # the build's file cache: whole documents
 CHECKED = "checked"  # portal validate's: what the cross-file rules read of them (integrity.slim)
 
@@ -82,15 +82,22 @@ def stat_key(st: os.stat_result) -> StatKey:
 
 
 class FileCache:
-    """Parsed documents of one content folder by relative path, with the stat facts they were read with."""
+    """Parsed documents of one content folder by relative path, with the stat facts they were read with.
+
+    The stat facts of every file are kept apart from the documents (``stats.pickle``; the documents in
+    :data:`SHARDS` shards): a fresh clone gives every file new facts but the same bytes, and rewriting only the
+    facts (a few MB) instead of every shard saved 3.3 s of a 50,000-dataset build after a fresh clone.
+    """
 
     def __init__(self, folder: Path | None, content_dir: Path):
         self.folder = folder
         content_dir = Path(content_dir).absolute()
         # the paths shown in cached problems depend on the repository root
         self.header = (generator_fingerprint(), str(content_dir), str(repo_root_of(content_dir)))
-        self.shards: list[dict[str, tuple[StatKey, Any]]] = [{} for _ in range(SHARDS)]
+        self.stats: dict[str, StatKey] = {}  # rel -> the stat facts its document was last seen with
+        self.shards: list[dict[str, Any]] = [{} for _ in range(SHARDS)]  # rel -> (data, problems, digest)
         self.dirty: set[int] = set()
+        self.stats_dirty = False
         self.saved_at = 0.0
         self.loaded_at = 0.0  # the saved_at of the cache as loaded (a copy in step with it has the same)
         self.seen: set[str] = set()
@@ -108,10 +115,15 @@ class FileCache:
             return cache
         cache.saved_at = cache.loaded_at = stored["saved_at"]
         cache.integrity = stored.get("integrity")
+        stats = _read_pickle(cache.folder / "stats.pickle")
+        if not isinstance(stats, dict):
+            cache.dirty = set(range(SHARDS))
+            return cache
+        cache.stats = stats
         for number in range(SHARDS):
             shard = _read_pickle(cache.folder / f"{number:02}.pickle")
             if not isinstance(shard, dict):
-                cache.shards = [{} for _ in range(SHARDS)]
+                cache.stats, cache.shards = {}, [{} for _ in range(SHARDS)]
                 cache.dirty = set(range(SHARDS))
                 return cache
             cache.shards[number] = shard
@@ -130,33 +142,34 @@ class FileCache:
         bytes is kept with its new stat facts.
         """
         self.seen.add(rel)
-        number = self._shard(rel)
-        found = self.shards[number].get(rel)
-        if found is None:
+        found = self.shards[self._shard(rel)].get(rel)
+        known = self.stats.get(rel)
+        if found is None or known is None:
             return None
-        if found[0] != key or key[1] / 1e9 >= self.saved_at - RACY_SECONDS:  # racily clean: it may have changed
-            if found[0][0] != key[0]:  # another size: changed
+        if known != key or key[1] / 1e9 >= self.saved_at - RACY_SECONDS:  # racily clean: it may have changed
+            if known[0] != key[0]:  # another size: changed
                 return None
             try:
                 with open(abspath, "rb") as handle:  # not a Path: 10 µs a file, a second at 90,000 files
                     raw = handle.read()
             except OSError:
                 return None
-            if digest(raw) != found[1][2]:
+            if digest(raw) != found[2]:
                 return None
-            self.shards[number][rel] = (key, found[1])
-            self.dirty.add(number)
+            self.stats[rel] = key
+            self.stats_dirty = True
             self.by_content += 1
-        data, problems, content_digest = found[1]
+        data, problems, content_digest = found
         return Document(file=file, abspath=abspath, data=data, problems=list(problems), digest=content_digest)
 
     def put(self, rel: str, key: StatKey, document: Any) -> None:
         """Keep a checked document as plain values (they unpickle several times faster than objects), without
         its paths: the header's folders and ``rel`` give them, and at 90,000 files they were a third of it."""
         number = self._shard(rel)
-        kept = (document.data, tuple(document.problems), document.digest)
-        self.shards[number][rel] = (key, kept)
+        self.shards[number][rel] = (document.data, tuple(document.problems), document.digest)
+        self.stats[rel] = key
         self.dirty.add(number)
+        self.stats_dirty = True
 
     def remember_integrity(self, key: bytes, problems: list) -> None:
         """Keep the cross-file rules' ``problems`` for the portal whose digest is ``key``."""
@@ -165,30 +178,34 @@ class FileCache:
             self.integrity_changed = True
 
     def save(self) -> set[int]:
-        """Drop files not seen in this run, write the shards that changed, then the header (last); returns the
-        numbers of the shards written."""
+        """Drop files not seen in this run, write the shards and the stat facts that changed, then the header
+        (last); returns the numbers of the shards written."""
         if self.folder is None:
             return set()
         for number, shard in enumerate(self.shards):
             gone = [rel for rel in shard if rel not in self.seen]
             for rel in gone:
                 del shard[rel]
+                self.stats.pop(rel, None)
             if gone:
                 self.dirty.add(number)
+                self.stats_dirty = True
         self.seen = set()  # a warm builder's next run starts afresh
         written, self.dirty = self.dirty, set()
-        if written:
-            self.saved_at = time.time()
-        if written or self.integrity_changed:
+        stats, self.stats_dirty = self.stats_dirty, False
+        if stats:
+            self.saved_at = time.time()  # the facts are trusted when older than this (RACY_SECONDS)
+        if stats or written or self.integrity_changed:
             self._write(self.folder, written, lambda number: self.shards[number])
         self.integrity_changed = False
         return written
 
     def _write(self, folder: Path, numbers: set[int], shard: Callable[[int], dict]) -> None:
         header = folder / "header.pickle"
-        header.unlink(missing_ok=True)  # a crash between shards leaves no header: the cache is then ignored
+        header.unlink(missing_ok=True)  # a crash between files leaves no header: the cache is then ignored
         for number in sorted(numbers):
             _write_pickle(folder / f"{number:02}.pickle", shard(number))
+        _write_pickle(folder / "stats.pickle", self.stats)
         stored = {"header": self.header, "saved_at": self.saved_at, "integrity": self.integrity}
         _write_pickle(header, stored)
 
@@ -205,14 +222,14 @@ class FileCache:
             return
         folder = self.folder.parent / name
         stored = _read_pickle(folder / "header.pickle")
-        in_step = isinstance(stored, dict) and stored.get("header") == self.header
-        in_step = in_step and stored.get("saved_at") == self.loaded_at
-        if in_step and not written and stored.get("integrity") == self.integrity:
-            return
+        same_header = isinstance(stored, dict) and stored.get("header") == self.header
+        if same_header and (stored["saved_at"], stored.get("integrity")) == (self.saved_at, self.integrity):
+            return  # a copy of this very cache
+        in_step = same_header and stored.get("saved_at") == self.loaded_at
         numbers = written if in_step else set(range(SHARDS))
 
         def shrunk(number: int) -> dict:
-            return {rel: (key, shrink(rel, kept)) for rel, (key, kept) in self.shards[number].items()}
+            return {rel: shrink(rel, kept) for rel, kept in self.shards[number].items()}
 
         self._write(folder, numbers, shrunk)
         self.loaded_at = self.saved_at  # a warm builder's next mirror is in step with this one

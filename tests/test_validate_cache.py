@@ -66,11 +66,17 @@ def test_a_fresh_checkout_of_a_validated_portal_parses_nothing(runner, portal: P
     assert _validate(runner, portal) == (0, [])
     files = len(counted["parsed"])
     assert files > 5 and counted["portal"]
+    checked = cache.cache_dir(portal) / cache.CHECKED
+    shards = {p: p.stat().st_mtime_ns for p in checked.glob("[0-9]*.pickle")}
+    stats = (checked / "stats.pickle").read_bytes()
     _fresh_checkout(portal)
     counted["parsed"].clear()
     counted["portal"].clear()
     assert _validate(runner, portal) == (0, [])
     assert counted["parsed"] == [] and counted["portal"] == []  # recognised by their bytes, portal unchanged
+    # only the stat facts are written again, not the documents
+    assert shards and {p: p.stat().st_mtime_ns for p in checked.glob("[0-9]*.pickle")} == shards
+    assert (checked / "stats.pickle").read_bytes() != stats
 
 
 def test_one_edit_parses_that_file_and_checks_the_whole_portal(runner, portal: Path, counted) -> None:
@@ -124,7 +130,7 @@ def test_the_build_writes_the_cache_that_validate_reads(portal: Path, tmp_path: 
     kept = [
         entry for shard in sorted(checked.glob("[0-9]*.pickle")) for entry in pickle.loads(shard.read_bytes()).values()
     ]
-    datasets = [data for _, (data, problems, _) in kept if isinstance(data, dict) and "resources" in data]
+    datasets = [data for data, problems, _ in kept if isinstance(data, dict) and "resources" in data]
     assert datasets and all(set(d) == {"resources"} for d in datasets)  # slim: what the rules read, no more
     _fresh_checkout(portal)
     counted["parsed"].clear()
@@ -146,7 +152,7 @@ def test_validate_then_build_then_validate_stay_in_step(runner, portal: Path, tm
     assert counted["parsed"] == []
 
 
-@pytest.mark.parametrize("damage", ["truncated", "another-version", "garbage-shard"])
+@pytest.mark.parametrize("damage", ["truncated", "another-version", "garbage-shard", "garbage-stats"])
 def test_a_damaged_cache_means_a_full_validation(runner, portal: Path, counted, damage: str) -> None:
     (portal / DATASET).write_text((portal / DATASET).read_text().replace("etalab-2.0", "etalab"))
     expected = _validate(runner, portal)
@@ -158,6 +164,8 @@ def test_a_damaged_cache_means_a_full_validation(runner, portal: Path, counted, 
         stored = pickle.loads(header.read_bytes())
         stored["header"] = ("another generator", *stored["header"][1:])
         header.write_bytes(pickle.dumps(stored))
+    elif damage == "garbage-stats":
+        (checked / "stats.pickle").write_bytes(b"not a pickle")
     else:
         next(checked.glob("[0-9]*.pickle")).write_bytes(b"not a pickle")
     counted["parsed"].clear()
