@@ -358,7 +358,8 @@ class BuildState:
     def save(self, content_dir: Path, output: Path) -> None:
         self.fingerprint = generator_fingerprint()
         self.output = str(Path(output).absolute())
-        self.stamp = self.digest()
+        if not self.committing:  # a committing state is never built from (load): the stamp it has will do
+            self.stamp = self.digest()
         if not self.describes(output):  # a build that changed nothing writes nothing
             write_atomic(Path(output) / STAMP, self.stamp)
         _write_pickle(self.path(content_dir, output), self)
