@@ -36,7 +36,8 @@ def read_portal(
     returns the digest of each content file (the keys of incremental builds read them)."""
     result = validate(content_dir, jobs=jobs, cache=files)
     if files is not None:  # and the slim copy that portal validate reads (a CI job restoring it validates fast)
-        files.mirror(CHECKED, slim_kept, files.save())
+        files.save()
+        files.mirror(CHECKED, slim_kept)
     if not result.ok:
         raise InvalidContent(result.problems, len(result.entries) + len({p.file for p in result.problems}))
     digests = {e.location.path: e.doc.digest for e in result.entries if e.doc is not None}

@@ -712,3 +712,27 @@ def test_a_site_replaced_by_another_build_gets_a_full_build(example: Path, tmp_p
     assert not result.incremental
     build(example, tmp_path / "full", full=True)
     assert files_of(site) == files_of(tmp_path / "full")
+
+
+def test_the_memo_rewrites_only_the_shard_of_what_changed(tmp_path: Path) -> None:
+    path = tmp_path / "memo" / "rows.pickle"
+    memo = cache.Memo.load(path, b"header")
+    for number in range(200):
+        assert memo.get(f"d{number}", number) is None
+        memo.put(f"d{number}", number, f"row {number}")
+    memo.save()
+    files = sorted(path.parent.iterdir())
+    assert len(files) == cache.SHARDS
+    times = {p: p.stat().st_mtime_ns for p in files}
+    time.sleep(0.01)
+    memo = cache.Memo.load(path, b"header")
+    for number in range(200):
+        key = number + 1 if number == 7 else number  # one value's key changed
+        if memo.get(f"d{number}", key) is None:
+            memo.put(f"d{number}", key, "new row")
+    memo.save()
+    changed = [p for p in files if p.stat().st_mtime_ns != times[p]]
+    assert len(changed) == 1
+    again = cache.Memo.load(path, b"header")
+    assert [again.get(f"d{n}", n + 1 if n == 7 else n) for n in (6, 7)] == ["row 6", "new row"]
+    assert cache.Memo.load(path, b"another header").get("d6", 6) is None  # another global key: empty

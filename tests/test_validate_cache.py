@@ -140,8 +140,8 @@ def test_the_build_writes_the_cache_that_validate_reads(portal: Path, tmp_path: 
 
 
 def test_validate_then_build_then_validate_stay_in_step(runner, portal: Path, tmp_path: Path, counted) -> None:
-    """A validation rewrites the copy the build keeps in step with: the next build writes it whole again,
-    and a file edited between them is not taken from a stale entry."""
+    """A validation rewrites the copy the build keeps; a file edited between them is not taken from a stale
+    entry."""
     _validate(runner, portal)
     (portal / DATASET).write_text((portal / DATASET).read_text().replace("etalab-2.0", "etalab"))
     assert _validate(runner, portal)[0] == 1
@@ -150,6 +150,38 @@ def test_validate_then_build_then_validate_stay_in_step(runner, portal: Path, tm
     counted["parsed"].clear()
     assert _validate(runner, portal) == (0, [])
     assert counted["parsed"] == []
+
+
+def _edit_title(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_build_rewrites_only_the_shards_of_the_copy_whose_files_changed(
+    runner, portal: Path, tmp_path: Path, counted
+) -> None:
+    site = tmp_path / "site"
+    build(portal, site)
+    checked = cache.cache_dir(portal) / cache.CHECKED
+
+    def times() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in checked.glob("[0-9]*.pickle")}
+
+    _edit_title(portal / DATASET, "title: ", "title: Les ")
+    assert _validate(runner, portal) == (0, [])  # the edit seen by a validation first, as in a pull request
+    before = times()
+    build(portal, site)
+    assert times() == before  # the copy holds that edit already: no shard of it is written again
+    _edit_title(portal / DATASET, "title: Les ", "title: ")
+    build(portal, site)  # an edit the copy has not seen: its shard, and only it
+    changed = [name for name, when in times().items() if when != before[name]]
+    assert changed == [f"{cache.FileCache._shard(DATASET):02}.pickle"]
+    counted["parsed"].clear()
+    assert _validate(runner, portal) == (0, [])
+    assert counted["parsed"] == []
+    (portal / DATASET).write_text((portal / DATASET).read_text().replace("etalab-2.0", "etalab"))
+    assert _validate(runner, portal)[0] == 1  # and the copy is no stale one
 
 
 @pytest.mark.parametrize("damage", ["truncated", "another-version", "garbage-shard", "garbage-stats"])
