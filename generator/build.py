@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
 import tempfile
 import threading
@@ -182,8 +183,8 @@ class Builder:
             state = None  # the folder was removed or replaced since (by another build, by hand)
         self.state = None  # until this build is through
         recording = index if self.warm else None
-        page_keys, page_deps = keys.page_keys(all_pages, urls, recording)
-        unit_keys, unit_deps = keys.unit_keys(units, recording)
+        jobs = self.jobs or os.cpu_count() or 1
+        page_keys, page_deps, unit_keys, unit_deps = keys.all_keys(all_pages, units, urls, recording, jobs)
         plan = _Plan(renderer, all_pages, page_keys, units, unit_keys, statics, globals_key)
         return plan, state, page_deps, unit_deps
 

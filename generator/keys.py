@@ -29,6 +29,7 @@ the changes it shows: the keys cannot see what a custom template reads.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Callable
@@ -280,6 +281,43 @@ def page_keys(
                 deps[path].append(position)
         found[page.output(urls)] = digest  # each language's file is compared with its own stored key
     return found, deps
+
+
+FORKED_KEYS_PAGES = 100_000  # from this many pages a one-shot build computes keys on two cores
+CHILD_SHARE = 0.7  # of the pages, to the forked child: the parent also computes the units' keys meanwhile
+_FORKED: tuple[list[Page], Urls] | None = None  # what the forked child reads (set just before the fork)
+
+
+def all_keys(
+    all_pages: list[Page], units: list[Unit], urls: Urls, recording: SiteIndex | None, jobs: int
+) -> tuple[dict[str, bytes], Dependencies | None, dict[str, bytes], Dependencies | None]:
+    """:func:`page_keys` and :func:`unit_keys`; a large one-shot build (no ``recording``, ``jobs`` > 1) computes
+    most page keys in a forked process while this one computes the rest and the units' (same digests).
+
+    Why: at 50,000 datasets they took 7 s of a 35 s one-edit build, all in one core. The child reads the
+    pages it was forked with (keys are functions: they cannot be sent) and returns plain digests.
+    """
+    global _FORKED
+    if recording is not None or jobs < 2 or len(all_pages) < FORKED_KEYS_PAGES:
+        return (*page_keys(all_pages, urls, recording), *unit_keys(units, recording))
+    cut = int(len(all_pages) * CHILD_SHARE)
+    _FORKED = (all_pages, urls)
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            first = pool.apply_async(_forked_page_keys, (cut,))
+            rest, _ = page_keys(all_pages[cut:], urls)
+            found_units, _ = unit_keys(units)
+            found = first.get()
+    finally:
+        _FORKED = None
+    found.update(rest)
+    return found, None, found_units, None
+
+
+def _forked_page_keys(cut: int) -> dict[str, bytes]:
+    assert _FORKED is not None
+    all_pages, urls = _FORKED
+    return page_keys(all_pages[:cut], urls)[0]
 
 
 def page_key(page: Page, recording: SiteIndex | None = None) -> tuple[bytes, list[str]]:

@@ -736,3 +736,37 @@ def test_the_memo_rewrites_only_the_shard_of_what_changed(tmp_path: Path) -> Non
     again = cache.Memo.load(path, b"header")
     assert [again.get(f"d{n}", n + 1 if n == 7 else n) for n in (6, 7)] == ["row 6", "new row"]
     assert cache.Memo.load(path, b"another header").get("d6", 6) is None  # another global key: empty
+
+
+class _probe:  # what _forked_probe needs, set by the test (the pool sends the function by name)
+    marker: Path
+    real: Callable
+
+
+def _forked_probe(cut: int) -> dict:
+    _probe.marker.write_text(str(cut))  # written by the child: the parent sees it only if the fork ran
+    return _probe.real(cut)
+
+
+def test_keys_computed_on_two_cores_are_those_of_one(example: Path, tmp_path: Path, monkeypatch) -> None:
+    """A large one-shot build computes most page keys in a forked process: the same digests, so a rebuild
+    after a serial build renders nothing, and after an edit what a serial build renders."""
+    from generator import keys
+
+    site, serial_site = tmp_path / "site", tmp_path / "serial"
+    build(example, site, jobs=2)
+    build(example, serial_site, jobs=2)
+    marker = tmp_path / "forked"
+    monkeypatch.setattr(_probe, "marker", marker, raising=False)
+    monkeypatch.setattr(_probe, "real", keys._forked_page_keys, raising=False)
+    monkeypatch.setattr(keys, "_forked_page_keys", _forked_probe)
+    monkeypatch.setattr(keys, "FORKED_KEYS_PAGES", 1)
+    again = build(example, site, jobs=2)
+    assert int(marker.read_text()) > 0
+    assert (again.incremental, again.rendered, again.written) == (True, 0, 0)
+    edit_dataset(example)
+    forked_result = build(example, site, jobs=2)
+    monkeypatch.setattr(keys, "FORKED_KEYS_PAGES", 10**9)
+    serial_result = build(example, serial_site, jobs=2)
+    assert forked_result.rendered == serial_result.rendered > 0
+    assert files_of(site) == files_of(serial_site)
