@@ -189,18 +189,32 @@ def test_a_quick_rebuild_indexes_one_shard_and_saves_the_index_key(
     assert files_of(site) == _full(content, tmp_path)
 
 
+def _sharded_site(content: Path, tmp_path: Path, monkeypatch) -> Path:
+    """The example portal built in 8 shards into ``tmp_path/site``."""
+    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
+    site = tmp_path / "site"
+    build(content, site)
+    return site
+
+
+def _wrap_pagefind(tmp_path: Path, monkeypatch, script: str) -> Path:
+    """Put a shell ``script`` (which finds the real binary in ``$REAL``) in Pagefind's place; returns the real."""
+    real = search.pagefind_binary()
+    wrapper = tmp_path / "wrapped-pagefind"
+    wrapper.write_text(f'#!/bin/sh\nREAL="{real}"\n{script}\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: wrapper)
+    return real
+
+
 def test_a_rebuild_indexes_the_languages_of_its_shard_side_by_side(
     content: Path, tmp_path: Path, runs: Path, monkeypatch
 ) -> None:
     """A rebuild waits for its shard: both languages run at once, and the bundle is a full build's."""
-    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
-    site = tmp_path / "site"
-    build(content, site)
-    real, log = search.pagefind_binary(), tmp_path / "overlap.log"
-    wrapper = tmp_path / "timed-pagefind"  # a second in each run, so that runs at once surely overlap
-    wrapper.write_text(f'#!/bin/sh\necho start >> {log}\nsleep 1\n"{real}" "$@"\nrc=$?\necho end >> {log}\nexit $rc\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setattr(search, "pagefind_binary", lambda: wrapper)
+    site = _sharded_site(content, tmp_path, monkeypatch)
+    log = tmp_path / "overlap.log"  # a second in each run, so that runs at once surely overlap
+    timed = f'echo start >> {log}\nsleep 1\n"$REAL" "$@"\nrc=$?\necho end >> {log}\nexit $rc'
+    _wrap_pagefind(tmp_path, monkeypatch, timed)
     _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
     assert build(content, site).incremental
     assert log.read_text().split() == ["start", "start", "end", "end"]
@@ -211,14 +225,9 @@ def test_a_rebuild_indexes_the_languages_of_its_shard_side_by_side(
 def test_a_failed_language_fails_the_rebuild_and_leaves_the_index_owed(
     content: Path, tmp_path: Path, runs: Path, monkeypatch
 ) -> None:
-    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
-    site = tmp_path / "site"
-    build(content, site)
-    real = search.pagefind_binary()
-    wrapper = tmp_path / "failing-pagefind"  # the English run fails (its glob starts with en/)
-    wrapper.write_text(f'#!/bin/sh\ncase "$6" in en/*) echo broken >&2; exit 3;; esac\nexec "{real}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setattr(search, "pagefind_binary", lambda: wrapper)
+    site = _sharded_site(content, tmp_path, monkeypatch)
+    # the English run fails (its glob, the 6th argument, starts with en/)
+    real = _wrap_pagefind(tmp_path, monkeypatch, 'case "$6" in en/*) echo broken >&2; exit 3;; esac\nexec "$REAL" "$@"')
     before = _manifest(site)
     _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
     with pytest.raises(search.SearchIndexError, match="broken"):
