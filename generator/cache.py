@@ -81,6 +81,11 @@ def stat_key(st: os.stat_result) -> StatKey:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+def shard_of(name: str) -> int:
+    """Which of the :data:`SHARDS` files keeps ``name`` (the file cache's paths, the memo's names)."""
+    return zlib.crc32(name.encode("utf-8", "surrogatepass")) % SHARDS  # stable from run to run, unlike hash()
+
+
 class FileCache:
     """Parsed documents of one content folder by relative path, with the stat facts they were read with.
 
@@ -130,10 +135,6 @@ class FileCache:
             cache.shards[number] = shard
         return cache
 
-    @staticmethod
-    def _shard(rel: str) -> int:
-        return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS  # stable from run to run, unlike hash()
-
     def get(self, rel: str, key: StatKey, abspath: Path | str, file: str) -> Document | None:
         """The document cached for ``rel`` (at ``abspath``, shown as ``file``) if the file is unchanged, else None.
 
@@ -143,7 +144,7 @@ class FileCache:
         bytes is kept with its new stat facts.
         """
         self.seen.add(rel)
-        found = self.shards[self._shard(rel)].get(rel)
+        found = self.shards[shard_of(rel)].get(rel)
         known = self.stats.get(rel)
         if found is None or known is None:
             return None
@@ -166,7 +167,7 @@ class FileCache:
     def put(self, rel: str, key: StatKey, document: Any) -> None:
         """Keep a checked document as plain values (they unpickle several times faster than objects), without
         its paths: the header's folders and ``rel`` give them, and at 90,000 files they were a third of it."""
-        number = self._shard(rel)
+        number = shard_of(rel)
         self.shards[number][rel] = (document.data, tuple(document.problems), document.digest)
         self.stats[rel] = key
         self.dirty.add(number)
@@ -278,12 +279,12 @@ class Memo:
 
     def get(self, name: str, key: Any) -> Any:
         self.seen.add(name)
-        found = self.shards[FileCache._shard(name)].get(name)
+        found = self.shards[shard_of(name)].get(name)
         return found[1] if found is not None and found[0] == key_digest(key) else None
 
     def put(self, name: str, key: Any, value: Any) -> None:
         self.seen.add(name)
-        number = FileCache._shard(name)
+        number = shard_of(name)
         self.shards[number][name] = (key_digest(key), value)
         self.dirty.add(number)
 

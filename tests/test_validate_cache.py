@@ -176,7 +176,7 @@ def test_the_build_rewrites_only_the_shards_of_the_copy_whose_files_changed(
     _edit_title(portal / DATASET, "title: Les ", "title: ")
     build(portal, site)  # an edit the copy has not seen: its shard, and only it
     changed = [name for name, when in times().items() if when != before[name]]
-    assert changed == [f"{cache.FileCache._shard(DATASET):02}.pickle"]
+    assert changed == [f"{cache.shard_of(DATASET):02}.pickle"]
     counted["parsed"].clear()
     assert _validate(runner, portal) == (0, [])
     assert counted["parsed"] == []
