@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,6 @@ from .render import Urls
 from .renderer import Renderer, frozen_heap, render_pages
 from .sink import Sink, commit, copy_files, replace_bundle, replace_shards, staging_folder, swap
 from .site_index import SiteIndex
-
 
 @dataclass
 class BuildResult:
@@ -224,21 +223,34 @@ class Builder:
         self._searching.start()
 
     def reindex(self, index: SiteIndex, shards: list[search.Shard] | None = None) -> None:
-        """Index the live site's dataset pages into a staging folder, then put the new bundle files in place.
+        """Index the live site's dataset pages again (:meth:`_reindexing`), after a rebuild put them in place.
 
-        ``shards`` (:func:`_search_shards`; by default those of this builder's state, which a quick rebuild
-        updated): on a sharded site only the shards whose folder is not live yet are made, moved in, then the
-        manifest is replaced and the folders it no longer names are removed. A site of one shard has its
-        bundle made again and the files that changed replaced. A marker file says the index is owed until it
-        is done, so that a build interrupted here (or stopped by a newer one, :meth:`_stop_background`)
-        indexes again next time, even from another process.
+        ``shards`` (:func:`_search_shards`): by default those of this builder's state, which a quick rebuild
+        updated; the state is then saved with the index's key once it is done.
         """
-        output = self.output
         state = None
         if shards is None:  # a quick rebuild's, from the state it updated: the index is saved as made from it
             state = self.state
             assert state is not None
             shards = search.plan(state.pages, index.site.languages, state.globals, search.shard_size())
+        with self._reindexing(index, shards):
+            pass
+        if state is not None and not self.search_owed:
+            state.search = search.plan_key(shards)
+            state.save(index.content_dir, self.output)
+
+    @contextlib.contextmanager
+    def _reindexing(self, index: SiteIndex, shards: list[search.Shard], newer: Path | None = None) -> Iterator[None]:
+        """Index the dataset pages into a staging folder while the body runs, then put the new bundle in place.
+
+        On a sharded site only the shards whose folder is not live yet are made, moved in, then the manifest is
+        replaced and the folders it no longer names are removed. A site of one shard has its bundle made again
+        and the files that changed replaced. ``newer`` (sharded sites): a rebuild's staging folder, whose pages
+        are indexed in place of the live ones, so that the indexing overlaps the rest of the rebuild.
+        A marker file says the index is owed until it is done, so that a build interrupted here (or stopped by
+        a newer one, :meth:`_stop_background`) indexes again next time, even from another process.
+        """
+        output = self.output
         live = output / search.BUNDLE
         sharded = bool(shards) and shards[0].folder != ""
         todo = [s for s in shards if not (live / s.folder).is_dir()] if sharded else None
@@ -248,11 +260,18 @@ class Builder:
         with staging_folder(output, "search") as staging:
             bundle = staging / "bundle"
             with self._lock:
-                if self._stopping:
-                    return
-                started = search.start(output, index, bundle, todo, parallel=True)
+                stopped = self._stopping
+                started = None if stopped else search.start(output, index, bundle, todo, True, newer)
                 self._indexer = started
             try:
+                try:
+                    yield
+                except BaseException:
+                    if started is not None:
+                        started.kill()
+                    raise
+                if stopped:
+                    return
                 search.finish(started, whole=not sharded)
             except search.SearchIndexError:
                 if self._stopping:
@@ -264,9 +283,6 @@ class Builder:
                 replace_shards(output, bundle, shards, staging / "old")
             else:
                 replace_bundle(output, bundle)
-            if state is not None:
-                state.search = search.plan_key(shards)
-                state.save(index.content_dir, output)
             self.search_owed = False
             marker.unlink(missing_ok=True)
 
@@ -281,7 +297,9 @@ class Builder:
         shards = _search_shards(plan)
         try:
             sink = Sink(temp)
-            done = render_pages(renderer, all_pages, units, sink, self.jobs, search_site=temp, search_shards=shards)
+            with contextlib.ExitStack() as searching:
+                index_pages = functools.partial(searching.enter_context, search.indexing(temp, renderer.index, shards))
+                done = render_pages(renderer, all_pages, units, sink, self.jobs, when_indexed=index_pages)
             static = copy_files(plan.statics, sink)
             swap(temp, output)
             self.search_owed = False
@@ -319,9 +337,19 @@ class Builder:
         redo = [
             u for u in units if not same or u.name not in state.units or state.units[u.name][0] != unit_keys[u.name]
         ]
-        with staging_folder(output, "stage") as staging:
+        shards = _search_shards(plan)
+        search_key = search.plan_key(shards)  # the shards' keys: the global key, the dataset pages' keys
+        reindex = search_key != state.search or self.search_owed
+        # one-shot: the changed shards are indexed from the staged pages while the rest renders and commits
+        # (a warm builder puts the pages in place first, and indexes in the background after)
+        alongside = reindex and not self.warm and bool(shards) and shards[0].folder != ""
+        with staging_folder(output, "stage") as staging, contextlib.ExitStack() as searching:
             sink = Sink(staging, live=output)
-            done = render_pages(renderer, changed, redo, sink, self.jobs)
+            index_pages = None
+            if alongside:
+                reindexing = self._reindexing(renderer.index, shards, newer=staging)
+                index_pages = functools.partial(searching.enter_context, reindexing)
+            done = render_pages(renderer, changed, redo, sink, self.jobs, when_indexed=index_pages)
             static = copy_files(plan.statics, sink)  # the sink writes only those that changed
             done.add(*sink.take())
             new_units = {name: (unit_keys[name], state.units[name][1]) for name in unit_keys if name in state.units}
@@ -329,15 +357,12 @@ class Builder:
             keep = set(page_keys) | {f for _, files in new_units.values() for f in files} | set(plan.statics)
             before = set(state.pages) | {f for _, files in state.units.values() for f in files} | set(state.static)
             removed = sorted(before - keep)
-            shards = _search_shards(plan)
-            search_key = search.plan_key(shards)  # the shards' keys: the global key, the dataset pages' keys
-            reindex = search_key != state.search or self.search_owed
             state.committing = True
             state.save(content_dir, output)
             commit(staging, output, done.written, removed)
             if reindex and self.warm:
                 self.in_background(functools.partial(self.reindex, renderer.index, shards))
-            elif reindex:
+            elif reindex and not alongside:
                 self.reindex(renderer.index, shards)
         state = cache.BuildState(
             globals=plan.globals_key,

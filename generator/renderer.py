@@ -13,7 +13,7 @@ import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,32 +202,32 @@ def render_pages(
     units: list[export.Unit],
     sink: Sink,
     jobs: int | None,
-    search_site: Path | None = None,
-    search_shards: list[search.Shard] | None = None,
+    when_indexed: Callable[[], object] | None = None,
 ) -> Rendered:
-    """Write pages and export units into ``sink``; with ``search_site``, index the search there too (its
-    ``search_shards``).
+    """Write pages and export units into ``sink``; ``when_indexed`` is called once the pages the search
+    indexes (dataset and API pages) are written, before the rest: the caller starts the search indexer there
+    (a separate process), which then reads them while the rest of the site renders.
 
     Small jobs run in this process. Large ones run on a pool of forked workers, in an order that keeps every
-    core busy: the export units come first (the site-wide ones are the longest tasks); the pages the search
-    indexes (dataset pages) come next, so the search indexer (a separate process) starts on them while the
-    rest of the site renders.
+    core busy: the export units come first (the site-wide ones are the longest tasks); the indexed pages
+    come next, then the rest.
     """
     jobs = jobs or os.cpu_count() or 1
     done = Rendered()
     work = len(all_pages) + 10 * len(units)
+    indexed = [p for p in all_pages if p.template in search.INDEXED_TEMPLATES]
+    ordered = indexed + [p for p in all_pages if p.template not in search.INDEXED_TEMPLATES]
     if jobs == 1 or work < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        renderer.write(all_pages, sink)
+        renderer.write(indexed, sink)
+        if when_indexed is not None:
+            when_indexed()
+        renderer.write(ordered[len(indexed) :], sink)
         made = make_units(units, sink)
         done.add(*sink.take(), made)
-        if search_site is not None:
-            search.index_site(search_site, renderer.index, search_shards)
         return done
     if len(all_pages) >= PARALLEL_THRESHOLD:
         prerender_markdown(renderer.index, jobs)
     renderer.prepare()
-    indexed = [p for p in all_pages if p.template in search.INDEXED_TEMPLATES]
-    ordered = indexed + [p for p in all_pages if p.template not in search.INDEXED_TEMPLATES]
     global _WORKER
     _WORKER = (renderer, ordered, units, sink)
     size = max(200, len(ordered) // (jobs * 8))
@@ -237,22 +237,17 @@ def render_pages(
     unit_size = max(50, (len(units) - sites) // (jobs * 4))
     unit_shards = [(i, i + 1) for i in range(sites)]
     unit_shards += [(i, min(i + unit_size, len(units))) for i in range(sites, len(units), unit_size)]
-    indexing = None
     try:
         with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=WORKER_TASKS) as pool:
             exports = [pool.apply_async(_export_shard, (shard,)) for shard in unit_shards]
             for result in pool.imap_unordered(_render_shard, first):
                 done.add(*result)
-            if search_site is not None:
-                indexing = search.start(search_site, renderer.index, shards=search_shards)
+            if when_indexed is not None:
+                when_indexed()
             for result in pool.imap_unordered(_render_shard, rest):
                 done.add(*result)
             for result in exports:
                 done.add(*result.get())
-        search.finish(indexing)
-        indexing = None
         return done
     finally:
         _WORKER = None
-        if indexing is not None:  # a page failed: stop the indexer before the temporary site is removed
-            indexing.kill()

@@ -1,7 +1,9 @@
-"""The static search index of the site, built after the pages are written (Pagefind).
+"""The static search index of the site, built once its dataset pages are written (Pagefind).
 
-:func:`index_site` is the build's hook: it receives the folder the pages were written to (before it is
-swapped into place) and the build's SiteIndex, and writes the search bundle into ``<site>/pagefind/``.
+:func:`indexing` is a full build's hook: it receives the folder the pages are written to (before it is
+swapped into place) and the build's SiteIndex, and writes the search bundle into ``<site>/pagefind/`` while
+the rest of the site renders. A rebuild makes the shards whose pages changed with :func:`start` and
+:func:`finish`, reading its staged pages over the live site's.
 
 Design:
 
@@ -44,6 +46,7 @@ Design:
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -53,6 +56,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import PIPE
@@ -61,6 +65,7 @@ from typing import Any
 import cbor2
 
 from .errors import PortalError
+from .files import discard
 
 log = logging.getLogger(__name__)
 
@@ -206,17 +211,13 @@ def _pagefind_version() -> str:
 _PAGEFIND_VERSION = _pagefind_version()
 
 
-def index_site(site_dir: Path, index: Any, shards: list[Shard] | None = None) -> None:
-    """Write the search index of the dataset pages under ``site_dir`` into ``site_dir/pagefind/``."""
-    finish(start(site_dir, index, shards=shards))
-
-
 def start(
     site_dir: Path,
     index: Any,
     bundle: Path | None = None,
     shards: list[Shard] | None = None,
     parallel: bool = False,
+    newer: Path | None = None,
 ) -> Indexing | None:
     """Start indexing the dataset pages already written under ``site_dir``; :func:`finish` waits for it.
 
@@ -224,7 +225,9 @@ def start(
     every dataset page (``folder`` ""), as a portal of one shard has. Pagefind runs as a separate process, so
     a build starts it as soon as the dataset pages are written and renders the rest of the site meanwhile
     (Pagefind is about a third of a large build's CPU time). ``parallel``: the languages of a shard are
-    indexed at the same time (:class:`Indexing`), for a rebuild that waits for a shard or two.
+    indexed at the same time (:class:`Indexing`), for a rebuild that waits for a shard or two. ``newer`` (shards
+    only): a folder whose pages replace the site's at the same paths, a rebuild's staged pages, indexed before
+    they are moved into the site.
     """
     if not index.datasets:  # nothing to index (a new portal): Pagefind would fail; the listing says so
         return None
@@ -233,7 +236,21 @@ def start(
         log.warning("pagefind is not installed: the site is built without its search index (pip install pagefind)")
         return None
     bundle = bundle if bundle is not None else site_dir / BUNDLE
-    return Indexing(binary, site_dir, bundle, index.site.languages, shards, parallel)
+    return Indexing(binary, site_dir, bundle, index.site.languages, shards, parallel, newer)
+
+
+@contextlib.contextmanager
+def indexing(site_dir: Path, index: Any, shards: list[Shard] | None = None) -> Iterator[Indexing | None]:
+    """Index ``site_dir``'s dataset pages into ``site_dir/pagefind/`` while the body runs (:func:`start`): the
+    runs are waited for and their output made deterministic when it ends, stopped when it raises."""
+    run = start(site_dir, index, shards=shards)
+    try:
+        yield run
+    except BaseException:
+        if run is not None:  # a page failed: stop the indexer before the temporary site is removed
+            run.kill()
+        raise
+    finish(run)
 
 
 def finish(indexing: Indexing | None, whole: bool = True) -> None:
@@ -281,8 +298,12 @@ class Indexing:
         languages: list[str] | tuple[str, ...],
         shards: list[Shard] | None = None,
         parallel: bool = False,
+        newer: Path | None = None,
     ):
+        if newer is not None and (shards is None or not shards or not shards[0].folder):
+            raise ValueError("pages newer than the site's are indexed by shard")  # the one bundle reads the site
         self.bundle = bundle
+        self._sources = (site_dir,) if newer is None else (newer, site_dir)
         self._parallel = parallel and len(languages) > 1
         self._binary, self._site, self._languages = binary, site_dir, languages
         self.shards = shards if shards is not None else [Shard("", (), "")]
@@ -308,11 +329,11 @@ class Indexing:
                     continue
                 staging = Path(tempfile.mkdtemp(prefix=".pagefind-shard-", dir=self.bundle.parent))
                 try:
-                    _link_pages(self._site, staging, shard.pages)
+                    _link_pages(self._sources, staging, shard.pages)
                     if not self._index(staging, folder):
                         return
-                finally:
-                    shutil.rmtree(staging, ignore_errors=True)
+                finally:  # 12,500 links at 50,000 datasets: deleting them in the thread cost the build seconds
+                    discard(staging)
         except (OSError, ValueError, KeyError) as exc:  # in this thread, it would only be printed: wait() raises it
             self._error = SearchIndexError(f"pagefind could not index the site: {exc}")
 
@@ -383,18 +404,30 @@ class Indexing:
             (folder / ENTRY).write_text(json.dumps(self._entries[folder], ensure_ascii=False), encoding="utf-8")
 
 
-def _link_pages(site: Path, staging: Path, pages: tuple[str, ...]) -> None:
-    """Hard-link ``pages`` of ``site`` into ``staging`` at the same paths (a copy where links cannot be made)."""
+def _link_pages(sources: tuple[Path, ...], staging: Path, pages: tuple[str, ...]) -> None:
+    """Hard-link ``pages`` into ``staging`` at the same paths (a copy where links cannot be made), each from the
+    first of ``sources`` that has it: a rebuild's staged pages, then the live site's.
+
+    A staged page may move into the live site meanwhile (the rebuild commits while its shard is indexed):
+    it is then found there, with the same bytes. A link keeps the bytes it was made with whatever happens to
+    the path after.
+    """
     made: set[Path] = set()
     for rel in pages:
         target = staging / rel
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        try:
-            os.link(site / rel, target)
-        except OSError:
-            shutil.copyfile(site / rel, target)
+        for number, source in enumerate(sources, 1):
+            try:
+                os.link(source / rel, target)
+            except FileNotFoundError:
+                if number == len(sources):
+                    raise
+                continue
+            except OSError:
+                shutil.copyfile(source / rel, target)
+            break
 
 
 # --- deterministic output -----------------------------------------------------------------------------------

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from site_helpers import files_of
 
+from generator import build as build_module
 from generator import cache, search
 from generator.build import Builder, build
 
@@ -238,3 +240,79 @@ def test_a_failed_language_fails_the_rebuild_and_leaves_the_index_owed(
     monkeypatch.setattr(search, "pagefind_binary", lambda: real)
     build(content, site)  # stopped while committing: the next build is a full one, with its index
     assert files_of(site) == _full(content, tmp_path)
+
+
+def test_a_one_shot_rebuild_indexes_its_staged_pages_while_it_commits(
+    content: Path, tmp_path: Path, runs: Path, monkeypatch
+) -> None:
+    """Pagefind starts on the edited shard before the rebuild's pages are moved into the site, and reads the
+    staged pages: the commit happens while it runs, and the index is a full build's."""
+    site = _sharded_site(content, tmp_path, monkeypatch)
+    log = tmp_path / "order.log"
+    timed = f'echo start >> {log}\nsleep 1\n"$REAL" "$@"\nrc=$?\necho end >> {log}\nexit $rc'
+    real = _wrap_pagefind(tmp_path, monkeypatch, timed)
+    real_commit = build_module.commit
+
+    def commit_once_indexing(*args, **kwargs):  # waits for both languages' runs (none would come before: fails)
+        deadline = time.monotonic() + 20
+        while log.read_text().split().count("start") < 2:
+            assert time.monotonic() < deadline, "the rebuild reached its commit before the search index started"
+            time.sleep(0.02)
+        with log.open("a") as out:
+            out.write("commit\n")
+        return real_commit(*args, **kwargs)
+
+    log.write_text("")
+    monkeypatch.setattr(build_module, "commit", commit_once_indexing)
+    _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
+    assert build(content, site).incremental
+    assert log.read_text().split() == ["start", "start", "commit", "end", "end"]
+    assert not cache.BuildState.search_marker(content, site).exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    monkeypatch.setattr(search, "pagefind_binary", lambda: real)
+    assert files_of(site) == _full(content, tmp_path)
+
+
+def test_a_rebuild_that_fails_while_its_shard_is_indexed_stops_pagefind(
+    content: Path, tmp_path: Path, runs: Path, monkeypatch
+) -> None:
+    site = _sharded_site(content, tmp_path, monkeypatch)
+    pids = tmp_path / "pids"
+    real = _wrap_pagefind(tmp_path, monkeypatch, f"echo $$ >> {pids}\nexec sleep 30")
+    before, bundle = _manifest(site), files_of(site / search.BUNDLE)
+
+    def broken_commit(*args, **kwargs):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(build_module, "commit", broken_commit)
+    _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
+    started = time.monotonic()
+    with pytest.raises(OSError, match="no space left"):
+        build(content, site)
+    assert time.monotonic() - started < 20  # Pagefind (here a 30 s sleep) was stopped, not waited for
+    assert len(pids.read_text().split()) == 2
+    for pid in pids.read_text().split():  # no run left behind
+        assert not Path(f"/proc/{pid}").exists()
+    assert _manifest(site) == before and files_of(site / search.BUNDLE) == bundle
+    assert cache.BuildState.search_marker(content, site).exists()  # the index is owed
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    monkeypatch.undo()
+    monkeypatch.setenv("PORTAL_SEARCH_SHARD_SIZE", "3")
+    monkeypatch.setattr(search, "pagefind_binary", lambda: real)
+    build(content, site)
+    assert files_of(site) == _full(content, tmp_path)
+
+
+def test_staged_pages_are_linked_before_the_live_ones(tmp_path: Path) -> None:
+    staged, live, out = tmp_path / "staged", tmp_path / "live", tmp_path / "out"
+    for folder, rel, text in ((live, "a/index.html", "live a"), (live, "b/index.html", "live b")):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    (staged / "b").mkdir(parents=True)
+    (staged / "b/index.html").write_text("staged b")
+    search._link_pages((staged, live), out, ("a/index.html", "b/index.html"))
+    assert (out / "a/index.html").read_text() == "live a" and (out / "b/index.html").read_text() == "staged b"
+    (staged / "b/index.html").rename(live / "b/index.html")  # committed meanwhile: the link keeps its bytes
+    assert (out / "b/index.html").read_text() == "staged b"
+    with pytest.raises(FileNotFoundError):
+        search._link_pages((staged, live), tmp_path / "out2", ("c/index.html",))
