@@ -350,7 +350,7 @@ def generate(dest: Path, datasets: int) -> Path:
 
 def portal_command() -> list[str]:
     script = Path(sys.executable).parent / "portal"
-    return [str(script)] if script.is_file() else [sys.executable, "-c", "from generator.cli import main; main()"]
+    return [str(script)] if script.is_file() else [sys.executable, "-c", "from generator.cli import run; run()"]
 
 
 def edit_one_dataset(content: Path) -> tuple[Path, str]:

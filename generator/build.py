@@ -48,6 +48,19 @@ from .renderer import Renderer, frozen_heap, render_pages
 from .sink import Sink, commit, copy_files, replace_bundle, replace_shards, staging_folder, swap
 from .site_index import SiteIndex
 
+LEFT_TO_EXIT: list[Any] = []  # what one-shot builds left to the process's end (leave_plans_to_exit)
+_leave_plans = False
+
+
+def leave_plans_to_exit() -> None:
+    """Keep what each one-shot build planned (model, index, pages, keys: millions of objects) until the process
+    ends, for a process that then ends with ``os._exit``: freeing them one by one takes seconds at 50,000
+    datasets, and gives back nothing the end of the process does not. The console script calls this
+    (:func:`generator.cli.run`); a library caller, which lives on, frees them."""
+    global _leave_plans
+    _leave_plans = True
+
+
 @dataclass
 class BuildResult:
     """What a build did (``portal build`` and ``portal serve`` print it with :func:`describe`)."""
@@ -133,6 +146,8 @@ class Builder:
         with frozen:
             result, state = self._full(plan) if state is None else self._incremental(plan, state)
         self.state = state
+        if _leave_plans and not self.warm:
+            LEFT_TO_EXIT.append((self, plan))
         if self.warm:
             renderer, all_pages, page_keys = plan.renderer, plan.pages, plan.page_keys
             positions = dict(zip(page_keys, range(len(all_pages)), strict=True))

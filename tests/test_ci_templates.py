@@ -40,7 +40,7 @@ def test_the_distribution_is_ours_and_every_file_installs_exactly_this_version(w
     dist = metadata.distribution(DISTRIBUTION)
     assert dist.version == __version__
     assert [(e.name, e.value) for e in dist.entry_points if e.group == "console_scripts"] == [
-        ("portal", "generator.cli:main")
+        ("portal", "generator.cli:run")
     ]
     pinned = f'pip install "{DISTRIBUTION}=={__version__}"'
     for dest in INIT_FILES.values():

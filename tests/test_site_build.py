@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,6 +172,31 @@ def test_cli_build(portal: Path, tmp_path: Path, runner) -> None:
     assert 'href="/a/datasets/"' in (out / "index.html").read_text()
     missing = runner.invoke(main, ["build", "--content", str(tmp_path / "nope")])
     assert missing.exit_code == 2
+
+
+def test_the_console_script_ends_a_build_without_freeing_its_plan(portal: Path, tmp_path: Path) -> None:
+    """`portal build` ends with os._exit once its output is written and printed (freeing the plan object by
+    object takes seconds on a large portal): the exit handlers do not run, the code and the output are kept.
+    Other commands, and failed builds, end as usual."""
+    script = (
+        "import atexit, sys; atexit.register(lambda: print('exit handlers ran'));"
+        "sys.argv[0] = 'portal'; from generator.cli import run; run()"
+    )
+
+    def portal_run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=300)
+
+    out = tmp_path / "out"
+    built = portal_run("build", "--content", str(portal), "--output", str(out))
+    assert built.returncode == 0 and built.stdout.startswith("built ") and "handlers ran" not in built.stdout
+    assert (out / "index.html").is_file()
+    rebuilt = portal_run("build", "--content", str(portal), "--output", str(out))  # incremental: the same exit
+    assert rebuilt.returncode == 0 and "rebuilt" in rebuilt.stdout and "handlers ran" not in rebuilt.stdout
+    validated = portal_run("validate", "--content", str(portal))
+    assert validated.returncode == 0 and "exit handlers ran" in validated.stdout
+    write(portal / "organizations/ville-exemple/datasets/broken.yaml", "title: [unclosed\n")
+    refused = portal_run("build", "--content", str(portal), "--output", str(out))
+    assert refused.returncode == 1 and "broken.yaml" in refused.stdout and "exit handlers ran" in refused.stdout
 
 
 def test_theme_override_extends_the_stock_template(portal: Path, tmp_path: Path) -> None:
