@@ -439,6 +439,9 @@ def main() -> None:
     parser.add_argument("--skip-roles", action="store_true")
     parser.add_argument("--skip-ci", action="store_true", help="skip the CI scenario (fresh clone, cache restored)")
     parser.add_argument(
+        "--skip-hugo-no-change", action="store_true", help="skip Hugo's second run on its own output (no target)"
+    )
+    parser.add_argument(
         "--skip-cache-only", action="store_true", help="skip the CI build with only .portal-cache/ (a full build)"
     )
     parser.add_argument("--json", type=Path, default=None, help="write every figure to this file")
@@ -507,14 +510,15 @@ def main() -> None:
         if not turn:
             hugo_pages, hugo_files, hugo_size = count_files(public)
             print(f"  Hugo site: {hugo_pages} HTML pages, {hugo_files} files, {hugo_size / 2**20:.0f} MiB")
-            hugo_no_change = measure("hugo, no change", hugo, log=log)
+            hugo_no_change = None if args.skip_hugo_no_change else measure("hugo, no change", hugo, log=log)
     steps.append(median_step(builds))
     pages, files, size = count_files(output)
     print(f"  our site: {pages} HTML pages, {files} files, {size / 2**20:.0f} MiB", flush=True)
     if hugos:
         steps.append(median_step(hugos))
         steps[-1]["median_pair_ratio"] = round(statistics.median(h["ratio"] for h in hugos), 3)
-        steps.append(hugo_no_change)
+        if hugo_no_change is not None:
+            steps.append(hugo_no_change)
     steps.append(measure("rebuild, no change", build, log=log))
     if deleted := wait_for_deferred_delete(output):
         steps.append(deleted)

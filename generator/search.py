@@ -280,7 +280,8 @@ class Indexing:
     A bundle is the same bytes: each run writes its language's files into the same folder (the names are
     prefixed with the language) and rewrites ``pagefind-entry.json`` with its language only, so
     :meth:`wait` writes the entry of all the languages. A shard's pages are hard links in a staging folder
-    (made just before its runs, removed after), which Pagefind reads as the site: the URLs are the same.
+    (made just before its runs, or all at once by a rebuild that starts the indexing; removed by :meth:`wait`),
+    which Pagefind reads as the site: the URLs are the same.
 
     ``parallel`` runs a shard's languages at the same time, each into a folder of its own whose files then
     move into the bundle in the languages' order (what the runs share, the scripts and the WebAssembly of no
@@ -313,27 +314,43 @@ class Indexing:
         self._stopped = False
         self._error: SearchIndexError | None = None
         self._entries: dict[Path, dict[str, Any]] = {}
-        self._thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
+        self._merges: list[tuple[Path, list[tuple[str, Path]]]] = []  # parallel runs' folders, moved in by wait()
+        self._stagings: list[Path] = []  # staging folders of links, removed by _clean()
+        linked: dict[int, Path] = {}  # shard position -> its staging folder, linked before the thread starts
+        if newer is not None:
+            # a rebuild's shards are linked here, in the caller's thread, before it renders on: a thread that
+            # makes one system call per file while the caller computes waits for the interpreter's lock after
+            # each (the switch interval), and started Pagefind seconds late
+            try:
+                for position, shard in enumerate(self.shards):
+                    linked[position] = self._link(shard)
+            except OSError as exc:
+                self._clean()
+                raise SearchIndexError(f"pagefind could not index the site: {exc}") from exc
+        self._thread = threading.Thread(target=self._run, args=(linked,), name="pagefind", daemon=True)
         self._thread.start()
+
+    def _link(self, shard: Shard) -> Path:
+        """A staging folder of hard links to ``shard``'s pages, which Pagefind reads as the site."""
+        staging = Path(tempfile.mkdtemp(prefix=".pagefind-shard-", dir=self.bundle.parent))
+        self._stagings.append(staging)
+        _link_pages(self._sources, staging, shard.pages)
+        return staging
 
     def _command(self, site: Path, folder: Path, language: str) -> list[str]:
         glob = dataset_glob(self._languages, language)
         return [str(self._binary), "--site", str(site), "--output-path", str(folder), "--glob", glob, "--silent"]
 
-    def _run(self) -> None:
+    def _run(self, linked: dict[int, Path]) -> None:
         try:
-            for shard, folder in zip(self.shards, self.folders, strict=True):
+            for position, (shard, folder) in enumerate(zip(self.shards, self.folders, strict=True)):
                 if not shard.folder:  # the one bundle: the site's own dataset pages
                     if not self._index(self._site, folder):
                         return
                     continue
-                staging = Path(tempfile.mkdtemp(prefix=".pagefind-shard-", dir=self.bundle.parent))
-                try:
-                    _link_pages(self._sources, staging, shard.pages)
-                    if not self._index(staging, folder):
-                        return
-                finally:  # 12,500 links at 50,000 datasets: deleting them in the thread cost the build seconds
-                    discard(staging)
+                staging = linked.get(position) or self._link(shard)
+                if not self._index(staging, folder):
+                    return
         except (OSError, ValueError, KeyError) as exc:  # in this thread, it would only be printed: wait() raises it
             self._error = SearchIndexError(f"pagefind could not index the site: {exc}")
 
@@ -342,19 +359,30 @@ class Indexing:
         if not self._parallel:
             return self._runs(site, folder, [(language, folder) for language in self._languages])
         outputs = [(language, folder.with_name(f"{folder.name}.{language}")) for language in self._languages]
-        try:
-            if not self._runs(site, folder, outputs):
-                return False
-            for _, output in outputs:  # in the languages' order, as the sequential runs overwrite them
+        self._merges.append((folder, outputs))
+        return self._runs(site, folder, outputs)
+
+    def _merge(self) -> None:
+        """Move the parallel runs' files into their bundles, in the languages' order, as the sequential runs
+        overwrite them (in the caller's thread, for the reason given in ``__init__``)."""
+        for folder, outputs in self._merges:
+            for _, output in outputs:
                 for path in sorted(output.rglob("*")):
                     if path.is_file():
                         target = folder / path.relative_to(output)
                         target.parent.mkdir(parents=True, exist_ok=True)
                         os.replace(path, target)
-        finally:
+
+    def _clean(self) -> None:
+        """Remove the staging folders of links and the parallel runs' folders (12,500 links a shard at 50,000
+        datasets: a large tree goes to the detached delete)."""
+        for staging in self._stagings:
+            discard(staging)
+        self._stagings = []
+        for _, outputs in self._merges:
             for _, output in outputs:
                 shutil.rmtree(output, ignore_errors=True)
-        return True
+        self._merges = []
 
     def _runs(self, site: Path, folder: Path, outputs: list[tuple[str, Path]]) -> bool:
         """Pagefind for each (language, output folder) of the bundle ``folder``: one after the other, or all at
@@ -392,14 +420,20 @@ class Indexing:
                 if process.poll() is None:
                     process.kill()
         self._thread.join()
+        self._clean()
 
     def wait(self) -> None:
-        """Wait for the last run; write the entry file of every language, in each bundle."""
+        """Wait for the last run; move the parallel runs' files in; write the entry file of every language, in
+        each bundle."""
         self._thread.join()
-        if self._stopped:
-            raise SearchIndexError("the search index was stopped before it was complete")
-        if self._error is not None:
-            raise self._error
+        try:
+            if self._stopped:
+                raise SearchIndexError("the search index was stopped before it was complete")
+            if self._error is not None:
+                raise self._error
+            self._merge()
+        finally:
+            self._clean()
         for folder in self.folders:
             (folder / ENTRY).write_text(json.dumps(self._entries[folder], ensure_ascii=False), encoding="utf-8")
 

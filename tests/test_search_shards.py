@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -316,3 +317,22 @@ def test_staged_pages_are_linked_before_the_live_ones(tmp_path: Path) -> None:
     assert (out / "b/index.html").read_text() == "staged b"
     with pytest.raises(FileNotFoundError):
         search._link_pages((staged, live), tmp_path / "out2", ("c/index.html",))
+
+
+def test_a_rebuild_links_its_shard_before_it_renders_on(content: Path, tmp_path: Path, runs: Path, monkeypatch) -> None:
+    """The rebuild's shard is linked in the building thread: a thread making a system call per file while the
+    build computes waits for the interpreter's lock after each, and Pagefind started seconds late."""
+    site = _sharded_site(content, tmp_path, monkeypatch)
+    threads = []
+    real_link = search._link_pages
+
+    def spy(*args):
+        threads.append(threading.current_thread().name)
+        return real_link(*args)
+
+    monkeypatch.setattr(search, "_link_pages", spy)
+    _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
+    assert build(content, site).incremental
+    assert threads == [threading.main_thread().name]  # one shard, linked by the build itself
+    assert files_of(site) == _full(content, tmp_path)
+    assert "pagefind" in threads[1:] and threading.main_thread().name not in threads[1:]  # a full build's thread
