@@ -276,7 +276,7 @@ class Builder:
             bundle = staging / "bundle"
             with self._lock:
                 stopped = self._stopping
-                started = None if stopped else search.start(output, index, bundle, todo, True, newer)
+                started = None if stopped else search.start(output, index, bundle, todo, True, newer, staging)
                 self._indexer = started
             try:
                 try:
@@ -312,8 +312,10 @@ class Builder:
         shards = _search_shards(plan)
         try:
             sink = Sink(temp)
-            with contextlib.ExitStack() as searching:
-                index_pages = functools.partial(searching.enter_context, search.indexing(temp, renderer.index, shards))
+            # the shards' folders of links: outside the site, and deleted with this folder once it is in place
+            with staging_folder(output, "links") as links, contextlib.ExitStack() as searching:
+                indexing = search.indexing(temp, renderer.index, shards, scratch=links)
+                index_pages = functools.partial(searching.enter_context, indexing)
                 done = render_pages(renderer, all_pages, units, sink, self.jobs, when_indexed=index_pages)
             static = copy_files(plan.statics, sink)
             swap(temp, output)

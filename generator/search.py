@@ -65,7 +65,6 @@ from typing import Any
 import cbor2
 
 from .errors import PortalError
-from .files import discard
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +217,7 @@ def start(
     shards: list[Shard] | None = None,
     parallel: bool = False,
     newer: Path | None = None,
+    scratch: Path | None = None,
 ) -> Indexing | None:
     """Start indexing the dataset pages already written under ``site_dir``; :func:`finish` waits for it.
 
@@ -227,7 +227,8 @@ def start(
     (Pagefind is about a third of a large build's CPU time). ``parallel``: the languages of a shard are
     indexed at the same time (:class:`Indexing`), for a rebuild that waits for a shard or two. ``newer`` (shards
     only): a folder whose pages replace the site's at the same paths, a rebuild's staged pages, indexed before
-    they are moved into the site.
+    they are moved into the site. ``scratch`` (shards; by default the bundle's parent folder): where the shards'
+    folders of links are made, outside the site; the caller removes it, with them.
     """
     if not index.datasets:  # nothing to index (a new portal): Pagefind would fail; the listing says so
         return None
@@ -236,14 +237,16 @@ def start(
         log.warning("pagefind is not installed: the site is built without its search index (pip install pagefind)")
         return None
     bundle = bundle if bundle is not None else site_dir / BUNDLE
-    return Indexing(binary, site_dir, bundle, index.site.languages, shards, parallel, newer)
+    return Indexing(binary, site_dir, bundle, index.site.languages, shards, parallel, newer, scratch)
 
 
 @contextlib.contextmanager
-def indexing(site_dir: Path, index: Any, shards: list[Shard] | None = None) -> Iterator[Indexing | None]:
+def indexing(
+    site_dir: Path, index: Any, shards: list[Shard] | None = None, scratch: Path | None = None
+) -> Iterator[Indexing | None]:
     """Index ``site_dir``'s dataset pages into ``site_dir/pagefind/`` while the body runs (:func:`start`): the
     runs are waited for and their output made deterministic when it ends, stopped when it raises."""
-    run = start(site_dir, index, shards=shards)
+    run = start(site_dir, index, shards=shards, scratch=scratch)
     try:
         yield run
     except BaseException:
@@ -300,6 +303,7 @@ class Indexing:
         shards: list[Shard] | None = None,
         parallel: bool = False,
         newer: Path | None = None,
+        scratch: Path | None = None,
     ):
         if newer is not None and (shards is None or not shards or not shards[0].folder):
             raise ValueError("pages newer than the site's are indexed by shard")  # the one bundle reads the site
@@ -315,7 +319,7 @@ class Indexing:
         self._error: SearchIndexError | None = None
         self._entries: dict[Path, dict[str, Any]] = {}
         self._merges: list[tuple[Path, list[tuple[str, Path]]]] = []  # parallel runs' folders, moved in by wait()
-        self._stagings: list[Path] = []  # staging folders of links, removed by _clean()
+        self._scratch = scratch if scratch is not None else bundle.parent
         linked: dict[int, Path] = {}  # shard position -> its staging folder, linked before the thread starts
         if newer is not None:
             # a rebuild's shards are linked here, in the caller's thread, before it renders on: a thread that
@@ -332,8 +336,7 @@ class Indexing:
 
     def _link(self, shard: Shard) -> Path:
         """A staging folder of hard links to ``shard``'s pages, which Pagefind reads as the site."""
-        staging = Path(tempfile.mkdtemp(prefix=".pagefind-shard-", dir=self.bundle.parent))
-        self._stagings.append(staging)
+        staging = Path(tempfile.mkdtemp(prefix="shard-", dir=self._scratch))
         _link_pages(self._sources, staging, shard.pages)
         return staging
 
@@ -374,11 +377,8 @@ class Indexing:
                         os.replace(path, target)
 
     def _clean(self) -> None:
-        """Remove the staging folders of links and the parallel runs' folders (12,500 links a shard at 50,000
-        datasets: a large tree goes to the detached delete)."""
-        for staging in self._stagings:
-            discard(staging)
-        self._stagings = []
+        """Remove the parallel runs' folders (the folders of links go with ``scratch``: 12,500 links a shard at
+        50,000 datasets, whose deletion the caller hands to the detached ``rm``)."""
         for _, outputs in self._merges:
             for _, output in outputs:
                 shutil.rmtree(output, ignore_errors=True)

@@ -8,6 +8,7 @@ shards a build indexed again.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import threading
@@ -336,3 +337,26 @@ def test_a_rebuild_links_its_shard_before_it_renders_on(content: Path, tmp_path:
     assert threads == [threading.main_thread().name]  # one shard, linked by the build itself
     assert files_of(site) == _full(content, tmp_path)
     assert "pagefind" in threads[1:] and threading.main_thread().name not in threads[1:]  # a full build's thread
+
+
+def test_the_shards_links_never_sit_in_the_site_even_while_a_slow_rm_deletes_them(
+    content: Path, tmp_path: Path, runs: Path, monkeypatch
+) -> None:
+    """The folders of links Pagefind reads are made outside the site and deleted by the detached ``rm`` (as a
+    50,000-dataset build's are): a site published right after the build holds none of them."""
+    from generator import files
+
+    slow = tmp_path / "bin"
+    slow.mkdir()
+    (slow / "rm").write_text(f'#!/bin/sh\nsleep 2\nexec {shutil.which("rm")} "$@"\n')
+    (slow / "rm").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{slow}:{os.environ['PATH']}")
+    monkeypatch.setattr(files, "DETACHED_DELETE_FILES", 0)
+    site = _sharded_site(content, tmp_path, monkeypatch)
+    hidden = [p for p in site.rglob(".*") if p.is_dir()]
+    assert hidden == []
+    _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
+    assert build(content, site).incremental
+    assert [p for p in site.rglob(".*") if p.is_dir()] == []
+    time.sleep(4)  # the detached deletes are done: nothing is left next to the site either
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
