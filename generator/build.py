@@ -276,7 +276,7 @@ class Builder:
             bundle = staging / "bundle"
             with self._lock:
                 stopped = self._stopping
-                started = None if stopped else search.start(output, index, bundle, todo, True, newer, staging)
+                started = None if stopped else search.start(output, index, bundle, todo, True, newer, scratch=staging)
                 self._indexer = started
             try:
                 try:

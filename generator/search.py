@@ -217,7 +217,8 @@ def start(
     shards: list[Shard] | None = None,
     parallel: bool = False,
     newer: Path | None = None,
-    scratch: Path | None = None,
+    *,
+    scratch: Path,
 ) -> Indexing | None:
     """Start indexing the dataset pages already written under ``site_dir``; :func:`finish` waits for it.
 
@@ -227,8 +228,8 @@ def start(
     (Pagefind is about a third of a large build's CPU time). ``parallel``: the languages of a shard are
     indexed at the same time (:class:`Indexing`), for a rebuild that waits for a shard or two. ``newer`` (shards
     only): a folder whose pages replace the site's at the same paths, a rebuild's staged pages, indexed before
-    they are moved into the site. ``scratch`` (shards; by default the bundle's parent folder): where the shards'
-    folders of links are made, outside the site; the caller removes it, with them.
+    they are moved into the site. ``scratch`` (used by shards): a folder outside the site where the shards'
+    folders of links are made; the caller removes it, with them.
     """
     if not index.datasets:  # nothing to index (a new portal): Pagefind would fail; the listing says so
         return None
@@ -237,13 +238,11 @@ def start(
         log.warning("pagefind is not installed: the site is built without its search index (pip install pagefind)")
         return None
     bundle = bundle if bundle is not None else site_dir / BUNDLE
-    return Indexing(binary, site_dir, bundle, index.site.languages, shards, parallel, newer, scratch)
+    return Indexing(binary, site_dir, bundle, index.site.languages, shards, parallel, newer, scratch=scratch)
 
 
 @contextlib.contextmanager
-def indexing(
-    site_dir: Path, index: Any, shards: list[Shard] | None = None, scratch: Path | None = None
-) -> Iterator[Indexing | None]:
+def indexing(site_dir: Path, index: Any, shards: list[Shard] | None, *, scratch: Path) -> Iterator[Indexing | None]:
     """Index ``site_dir``'s dataset pages into ``site_dir/pagefind/`` while the body runs (:func:`start`): the
     runs are waited for and their output made deterministic when it ends, stopped when it raises."""
     run = start(site_dir, index, shards=shards, scratch=scratch)
@@ -283,8 +282,8 @@ class Indexing:
     A bundle is the same bytes: each run writes its language's files into the same folder (the names are
     prefixed with the language) and rewrites ``pagefind-entry.json`` with its language only, so
     :meth:`wait` writes the entry of all the languages. A shard's pages are hard links in a staging folder
-    (made just before its runs, or all at once by a rebuild that starts the indexing; removed by :meth:`wait`),
-    which Pagefind reads as the site: the URLs are the same.
+    (made in ``scratch`` just before its runs, or all at once by a rebuild that starts the indexing; removed with
+    ``scratch`` by the caller), which Pagefind reads as the site: the URLs are the same.
 
     ``parallel`` runs a shard's languages at the same time, each into a folder of its own whose files then
     move into the bundle in the languages' order (what the runs share, the scripts and the WebAssembly of no
@@ -303,10 +302,14 @@ class Indexing:
         shards: list[Shard] | None = None,
         parallel: bool = False,
         newer: Path | None = None,
+        *,
         scratch: Path | None = None,
     ):
-        if newer is not None and (shards is None or not shards or not shards[0].folder):
+        sharded = bool(shards) and bool(shards[0].folder)
+        if newer is not None and not sharded:
             raise ValueError("pages newer than the site's are indexed by shard")  # the one bundle reads the site
+        if sharded and scratch is None:  # no default: the bundle's parent is the site itself in a full build
+            raise ValueError("the shards' folders of links need a scratch folder outside the site")
         self.bundle = bundle
         self._sources = (site_dir,) if newer is None else (newer, site_dir)
         self._parallel = parallel and len(languages) > 1
@@ -319,7 +322,7 @@ class Indexing:
         self._error: SearchIndexError | None = None
         self._entries: dict[Path, dict[str, Any]] = {}
         self._merges: list[tuple[Path, list[tuple[str, Path]]]] = []  # parallel runs' folders, moved in by wait()
-        self._scratch = scratch if scratch is not None else bundle.parent
+        self._scratch = scratch
         linked: dict[int, Path] = {}  # shard position -> its staging folder, linked before the thread starts
         if newer is not None:
             # a rebuild's shards are linked here, in the caller's thread, before it renders on: a thread that
@@ -328,8 +331,7 @@ class Indexing:
             try:
                 for position, shard in enumerate(self.shards):
                     linked[position] = self._link(shard)
-            except OSError as exc:
-                self._clean()
+            except OSError as exc:  # the links made so far go with scratch
                 raise SearchIndexError(f"pagefind could not index the site: {exc}") from exc
         self._thread = threading.Thread(target=self._run, args=(linked,), name="pagefind", daemon=True)
         self._thread.start()

@@ -4,13 +4,15 @@ A :class:`Sink` writes rendered files into a new site folder or a staging folder
 incremental build, the files whose bytes the live site already has); :func:`commit` moves staged files into
 the live site; :func:`swap` puts a whole new site in place of the previous one; :func:`replace_bundle` and
 :func:`replace_shards` do the same for the search index. Old trees are deleted in the background when large
-(:func:`~generator.files.discard`).
+(:func:`discard`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from . import search
 from .digests import digest
-from .files import discard, write_atomic
+from .files import write_atomic
 
 
 class Sink:
@@ -149,3 +151,40 @@ def swap(new: Path, output: Path) -> None:
         old.rename(output)
         raise
     discard(old)
+
+
+# past this many files a tree goes to a detached rm: the search shard a one-edit rebuild replaces at 50,000
+# datasets (~13,000 files) took 1.4 s to delete in the build; a small portal's staging folders go at once
+DETACHED_DELETE_FILES = 5_000
+
+
+def discard(old: Path) -> None:
+    """Delete the previous site (or a staging folder), in the background when it is large.
+
+    Deleting is the slowest file operation on some disks (ext4 mounted with ``discard`` trims every freed
+    block: 48,000 files took 82 s here, longer than rendering them). The new site is already in place, so a
+    large old tree is handed to a detached ``rm -rf`` that outlives the build; a small one goes at once.
+    """
+    rm, sh = shutil.which("rm"), shutil.which("sh")
+    if rm is not None and sh is not None and _more_files_than(old, DETACHED_DELETE_FILES):
+        # through a shell that puts rm in the background and exits: rm is then nobody's child, so no process
+        # of ours is left to reap it (a long-lived ``portal serve`` would collect zombies)
+        subprocess.run(
+            [sh, "-c", '"$0" -rf -- "$1" &', rm, str(old)],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+    else:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _more_files_than(folder: Path, limit: int) -> bool:
+    seen = 0
+    for _, _, names in os.walk(folder):
+        seen += len(names)
+        if seen > limit:
+            return True
+    return False

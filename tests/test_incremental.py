@@ -302,7 +302,7 @@ def test_an_api_edit_renders_its_page_the_datasets_it_serves_and_its_owner(examp
 
 def test_a_large_staging_folder_is_left_to_a_detached_rm(example: Path, tmp_path: Path, monkeypatch) -> None:
     """What a reindex leaves in its staging folder (the bundle's unchanged files) is deleted after the build."""
-    from generator import files
+    from generator import sink
 
     logged = tmp_path / "rm.log"
     bin_dir = tmp_path / "bin"
@@ -311,7 +311,7 @@ def test_a_large_staging_folder_is_left_to_a_detached_rm(example: Path, tmp_path
     rm.write_text(f'#!/bin/sh\necho "$@" >> {logged}\nexec {shutil.which("rm")} "$@"\n')
     rm.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setattr(files, "DETACHED_DELETE_FILES", 0)  # as large as a 50,000-dataset bundle
+    monkeypatch.setattr(sink, "DETACHED_DELETE_FILES", 0)  # as large as a 50,000-dataset bundle
     site = tmp_path / "site"
     build(example, site)
     edit_dataset(example)

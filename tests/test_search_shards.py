@@ -344,14 +344,14 @@ def test_the_shards_links_never_sit_in_the_site_even_while_a_slow_rm_deletes_the
 ) -> None:
     """The folders of links Pagefind reads are made outside the site and deleted by the detached ``rm`` (as a
     50,000-dataset build's are): a site published right after the build holds none of them."""
-    from generator import files
+    from generator import sink
 
     slow = tmp_path / "bin"
     slow.mkdir()
     (slow / "rm").write_text(f'#!/bin/sh\nsleep 2\nexec {shutil.which("rm")} "$@"\n')
     (slow / "rm").chmod(0o755)
     monkeypatch.setenv("PATH", f"{slow}:{os.environ['PATH']}")
-    monkeypatch.setattr(files, "DETACHED_DELETE_FILES", 0)
+    monkeypatch.setattr(sink, "DETACHED_DELETE_FILES", 0)
     site = _sharded_site(content, tmp_path, monkeypatch)
     hidden = [p for p in site.rglob(".*") if p.is_dir()]
     assert hidden == []
