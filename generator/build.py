@@ -312,9 +312,9 @@ class Builder:
         shards = _search_shards(plan)
         try:
             sink = Sink(temp)
-            # the shards' folders of links: outside the site, and deleted with this folder once it is in place
-            with staging_folder(output, "links") as links, contextlib.ExitStack() as searching:
-                indexing = search.indexing(temp, renderer.index, shards, scratch=links)
+            # the shards' search documents: outside the site, and deleted with this folder once it is in place
+            with staging_folder(output, "documents") as documents, contextlib.ExitStack() as searching:
+                indexing = search.indexing(temp, renderer.index, shards, scratch=documents)
                 index_pages = functools.partial(searching.enter_context, indexing)
                 done = render_pages(renderer, all_pages, units, sink, self.jobs, when_indexed=index_pages)
             static = copy_files(plan.statics, sink)

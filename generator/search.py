@@ -38,6 +38,10 @@ Design:
   once). An edit indexes its shard again, the other folders stay as they are. Pagefind runs one shard at a
   time, so a build's memory is one small shard's. A portal of one shard keeps the single bundle
   ``pagefind/`` of before, with a manifest naming it (``""``).
+* **Search documents** (:func:`document`): a shard's Pagefind runs read, at each page's path in a staging
+  folder outside the site, the page's ``<html>`` tag and its ``data-pagefind-body`` element without what
+  ``data-pagefind-ignore="all"`` marks (resources, reuses, discussions): a fifth of a dataset page's bytes,
+  the same bundle, about half Pagefind's CPU time. A portal of one shard indexes the site's pages as they are.
 * Deterministic: same pages, same bundle bytes (checked by the byte-identical builds test). Pagefind 1.5
   writes its filter lists and the language metadata in hash-map order, which changes from run to run
   (Pagefind issue #638): :func:`canonicalize` sorts them and renames those files after their new content.
@@ -52,6 +56,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -229,7 +234,7 @@ def start(
     indexed at the same time (:class:`Indexing`), for a rebuild that waits for a shard or two. ``newer`` (shards
     only): a folder whose pages replace the site's at the same paths, a rebuild's staged pages, indexed before
     they are moved into the site. ``scratch`` (used by shards): a folder outside the site where the shards'
-    folders of links are made; the caller removes it, with them.
+    folders of search documents are made; the caller removes it, with them.
     """
     if not index.datasets:  # nothing to index (a new portal): Pagefind would fail; the listing says so
         return None
@@ -281,9 +286,10 @@ class Indexing:
     less time (benchmarks/README.md). Shards divide that again by their number.
     A bundle is the same bytes: each run writes its language's files into the same folder (the names are
     prefixed with the language) and rewrites ``pagefind-entry.json`` with its language only, so
-    :meth:`wait` writes the entry of all the languages. A shard's pages are hard links in a staging folder
-    (made in ``scratch`` just before its runs, or all at once by a rebuild that starts the indexing; removed with
-    ``scratch`` by the caller), which Pagefind reads as the site: the URLs are the same.
+    :meth:`wait` writes the entry of all the languages. A shard's pages are staged as search documents
+    (:func:`document`, at the pages' paths) in a folder made in ``scratch`` just before its runs, or all at
+    once by a rebuild that starts the indexing (removed with ``scratch`` by the caller), which Pagefind reads
+    as the site: the URLs are the same.
 
     ``parallel`` runs a shard's languages at the same time, each into a folder of its own whose files then
     move into the bundle in the languages' order (what the runs share, the scripts and the WebAssembly of no
@@ -309,7 +315,7 @@ class Indexing:
         if newer is not None and not sharded:
             raise ValueError("pages newer than the site's are indexed by shard")  # the one bundle reads the site
         if sharded and scratch is None:  # no default: the bundle's parent is the site itself in a full build
-            raise ValueError("the shards' folders of links need a scratch folder outside the site")
+            raise ValueError("the shards' search documents need a scratch folder outside the site")
         self.bundle = bundle
         self._sources = (site_dir,) if newer is None else (newer, site_dir)
         self._parallel = parallel and len(languages) > 1
@@ -323,37 +329,37 @@ class Indexing:
         self._entries: dict[Path, dict[str, Any]] = {}
         self._merges: list[tuple[Path, list[tuple[str, Path]]]] = []  # parallel runs' folders, moved in by wait()
         self._scratch = scratch
-        linked: dict[int, Path] = {}  # shard position -> its staging folder, linked before the thread starts
+        staged: dict[int, Path] = {}  # shard position -> its staging folder, staged before the thread starts
         if newer is not None:
-            # a rebuild's shards are linked here, in the caller's thread, before it renders on: a thread that
-            # makes one system call per file while the caller computes waits for the interpreter's lock after
+            # a rebuild's shards are staged here, in the caller's thread, before it renders on: a thread that
+            # makes system calls per file while the caller computes waits for the interpreter's lock after
             # each (the switch interval), and started Pagefind seconds late
             try:
                 for position, shard in enumerate(self.shards):
-                    linked[position] = self._link(shard)
-            except OSError as exc:  # the links made so far go with scratch
+                    staged[position] = self._stage(shard)
+            except OSError as exc:  # the documents written so far go with scratch
                 raise SearchIndexError(f"pagefind could not index the site: {exc}") from exc
-        self._thread = threading.Thread(target=self._run, args=(linked,), name="pagefind", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(staged,), name="pagefind", daemon=True)
         self._thread.start()
 
-    def _link(self, shard: Shard) -> Path:
-        """A staging folder of hard links to ``shard``'s pages, which Pagefind reads as the site."""
+    def _stage(self, shard: Shard) -> Path:
+        """A staging folder of ``shard``'s search documents, which Pagefind reads as the site."""
         staging = Path(tempfile.mkdtemp(prefix="shard-", dir=self._scratch))
-        _link_pages(self._sources, staging, shard.pages)
+        _stage_pages(self._sources, staging, shard.pages)
         return staging
 
     def _command(self, site: Path, folder: Path, language: str) -> list[str]:
         glob = dataset_glob(self._languages, language)
         return [str(self._binary), "--site", str(site), "--output-path", str(folder), "--glob", glob, "--silent"]
 
-    def _run(self, linked: dict[int, Path]) -> None:
+    def _run(self, staged: dict[int, Path]) -> None:
         try:
             for position, (shard, folder) in enumerate(zip(self.shards, self.folders, strict=True)):
                 if not shard.folder:  # the one bundle: the site's own dataset pages
                     if not self._index(self._site, folder):
                         return
                     continue
-                staging = linked.get(position) or self._link(shard)
+                staging = staged.get(position) or self._stage(shard)
                 if not self._index(staging, folder):
                     return
         except (OSError, ValueError, KeyError) as exc:  # in this thread, it would only be printed: wait() raises it
@@ -379,8 +385,8 @@ class Indexing:
                         os.replace(path, target)
 
     def _clean(self) -> None:
-        """Remove the parallel runs' folders (the folders of links go with ``scratch``: 12,500 links a shard at
-        50,000 datasets, whose deletion the caller hands to the detached ``rm``)."""
+        """Remove the parallel runs' folders (the staged documents go with ``scratch``: 12,500 files a shard
+        at 50,000 datasets, whose deletion the caller hands to the detached ``rm``)."""
         for _, outputs in self._merges:
             for _, output in outputs:
                 shutil.rmtree(output, ignore_errors=True)
@@ -440,13 +446,13 @@ class Indexing:
             (folder / ENTRY).write_text(json.dumps(self._entries[folder], ensure_ascii=False), encoding="utf-8")
 
 
-def _link_pages(sources: tuple[Path, ...], staging: Path, pages: tuple[str, ...]) -> None:
-    """Hard-link ``pages`` into ``staging`` at the same paths (a copy where links cannot be made), each from the
-    first of ``sources`` that has it: a rebuild's staged pages, then the live site's.
+def _stage_pages(sources: tuple[Path, ...], staging: Path, pages: tuple[str, ...]) -> None:
+    """Write the search :func:`document` of each of ``pages`` into ``staging`` at the same path, from the first
+    of ``sources`` that has the page: a rebuild's staged pages, then the live site's.
 
-    A staged page may move into the live site meanwhile (the rebuild commits while its shard is indexed):
-    it is then found there, with the same bytes. A link keeps the bytes it was made with whatever happens to
-    the path after.
+    A staged page may move into the live site meanwhile (the rebuild commits while its shard is indexed): it
+    is then found there, with the same bytes. What is written is a copy: whatever happens to the page after,
+    Pagefind reads the bytes it was staged with.
     """
     made: set[Path] = set()
     for rel in pages:
@@ -456,14 +462,64 @@ def _link_pages(sources: tuple[Path, ...], staging: Path, pages: tuple[str, ...]
             made.add(target.parent)
         for number, source in enumerate(sources, 1):
             try:
-                os.link(source / rel, target)
+                page = (source / rel).read_bytes()
             except FileNotFoundError:
                 if number == len(sources):
                     raise
                 continue
-            except OSError:
-                shutil.copyfile(source / rel, target)
+            target.write_bytes(document(page))
             break
+
+
+_BODY = b"data-pagefind-body"
+_IGNORE_ALL = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)\s[^<>]*?\bdata-pagefind-ignore=\"all\"[^<>]*>")
+
+
+def document(page: bytes) -> bytes:
+    """What Pagefind reads of an indexed page: its ``<html>`` tag (the language) and the element marked
+    ``data-pagefind-body``, without the elements marked ``data-pagefind-ignore="all"`` (which Pagefind skips
+    with their filters and metadata): about a fifth of a dataset page, and the same index.
+
+    Why: Pagefind parses every byte of the pages it is given, and a dataset page's head, navigation, sidebar
+    and resource table are four fifths of it; given these documents it indexes a shard in about half the CPU
+    time, and writes the same bundle (tests/test_search_shards.py compares the two). The pages are the
+    build's own templates: ``<`` and ``>`` in text are escaped, Markdown keeps no ``section`` or ``article``,
+    and an attribute value holds no ``"``. Whenever the page is not shaped as expected (no ``<html>`` tag,
+    no body element or more than one, an element left unclosed), the whole page is returned: slower, as
+    exact.
+    """
+    html = re.search(rb"<html\b[^<>]*>", page)
+    first = page.find(_BODY)
+    if html is None or first < 0 or page.find(_BODY, first + 1) >= 0:
+        return page
+    opening = page.rfind(b"<", 0, first)
+    name = re.match(rb"<([a-zA-Z][a-zA-Z0-9]*)\s", page[opening:first])
+    end = _element_end(page, opening, name[1]) if name else None
+    if end is None:
+        return page
+    body, kept, at = page[opening:end], [], 0
+    for ignored in _IGNORE_ALL.finditer(body):
+        if ignored.start() < at:  # inside an element already left out
+            continue
+        close = _element_end(body, ignored.start(), ignored[1])
+        if close is None:
+            return page
+        kept.append(body[at : ignored.start()])
+        at = close
+    kept.append(body[at:])
+    head = b'<!DOCTYPE html>%s<head><meta charset="utf-8"></head><body>' % html[0]
+    return head + b"".join(kept) + b"</body></html>"
+
+
+def _element_end(text: bytes, start: int, name: bytes) -> int | None:
+    """The offset just past the end tag closing the element whose start tag is at ``start`` (elements of the
+    same name nest); None when it is not closed."""
+    depth = 0
+    for tag in re.finditer(rb"<(/?)" + re.escape(name) + rb"(?=[\s/>])[^<>]*>", text[start:]):
+        depth += -1 if tag[1] else 1
+        if depth == 0:
+            return start + tag.end()
+    return None
 
 
 # --- deterministic output -----------------------------------------------------------------------------------

@@ -305,44 +305,112 @@ def test_a_rebuild_that_fails_while_its_shard_is_indexed_stops_pagefind(
     assert files_of(site) == _full(content, tmp_path)
 
 
-def test_staged_pages_are_linked_before_the_live_ones(tmp_path: Path) -> None:
+def _page(text: str) -> str:
+    return f'<html lang="fr"><head><title>t</title></head><body><main data-pagefind-body>{text}</main></body></html>'
+
+
+def test_staged_pages_are_staged_before_the_live_ones_as_search_documents(tmp_path: Path) -> None:
     staged, live, out = tmp_path / "staged", tmp_path / "live", tmp_path / "out"
     for folder, rel, text in ((live, "a/index.html", "live a"), (live, "b/index.html", "live b")):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_text(text)
+        (folder / rel).write_text(_page(text))
     (staged / "b").mkdir(parents=True)
-    (staged / "b/index.html").write_text("staged b")
-    search._link_pages((staged, live), out, ("a/index.html", "b/index.html"))
-    assert (out / "a/index.html").read_text() == "live a" and (out / "b/index.html").read_text() == "staged b"
-    (staged / "b/index.html").rename(live / "b/index.html")  # committed meanwhile: the link keeps its bytes
-    assert (out / "b/index.html").read_text() == "staged b"
+    (staged / "b/index.html").write_text(_page("staged b"))
+    search._stage_pages((staged, live), out, ("a/index.html", "b/index.html"))
+    expected = (
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"></head><body>'
+        "<main data-pagefind-body>{}</main></body></html>"
+    )
+    assert (out / "a/index.html").read_text() == expected.format("live a")
+    assert (out / "b/index.html").read_text() == expected.format("staged b")
+    (staged / "b/index.html").rename(live / "b/index.html")  # committed meanwhile: the copy keeps its bytes
+    (live / "b/index.html").write_text(_page("changed"))
+    assert (out / "b/index.html").read_text() == expected.format("staged b")
     with pytest.raises(FileNotFoundError):
-        search._link_pages((staged, live), tmp_path / "out2", ("c/index.html",))
+        search._stage_pages((staged, live), tmp_path / "out2", ("c/index.html",))
 
 
-def test_a_rebuild_links_its_shard_before_it_renders_on(content: Path, tmp_path: Path, runs: Path, monkeypatch) -> None:
-    """The rebuild's shard is linked in the building thread: a thread making a system call per file while the
+def test_a_search_document_is_the_body_without_what_pagefind_ignores_whole() -> None:
+    page = (
+        b'<!DOCTYPE html><html lang="en" dir="ltr"><head><title>x</title><script>1</script></head><body><nav>menu</nav>'
+        b'<article class="main" data-pagefind-body><h1 data-pagefind-meta="title">T</h1>'
+        b'<p data-pagefind-ignore>kept for filters <span data-pagefind-filter="tag">a</span></p>'
+        b'<section id="r" data-pagefind-ignore="all"><section>inner</section><p>resources</p></section>'
+        b"<section><p>description</p></section>"
+        b'<div data-pagefind-ignore="all"><div data-pagefind-ignore="all">nested</div>discussions</div>'
+        b"<p>end</p></article><aside>sidebar</aside></body></html>"
+    )
+    assert search.document(page) == (
+        b'<!DOCTYPE html><html lang="en" dir="ltr"><head><meta charset="utf-8"></head><body>'
+        b'<article class="main" data-pagefind-body><h1 data-pagefind-meta="title">T</h1>'
+        b'<p data-pagefind-ignore>kept for filters <span data-pagefind-filter="tag">a</span></p>'
+        b"<section><p>description</p></section><p>end</p></article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<body><main data-pagefind-body>no html tag</main></body>",
+        b'<html lang="fr"><body><main>no body element</main></body></html>',
+        b'<html lang="fr"><body><main data-pagefind-body>one</main><div data-pagefind-body>two</div></body></html>',
+        b'<html lang="fr"><body><main data-pagefind-body>never closed</body></html>',
+        b'<html lang="fr"><main data-pagefind-body><div data-pagefind-ignore="all">never closed</main></html>',
+        b'<html lang="fr"><main data-pagefind-body><p>a <a title="x data-pagefind-body">link</a></p></main></html>',
+    ],
+)
+def test_a_page_not_shaped_as_expected_is_its_own_search_document(page: bytes) -> None:
+    assert search.document(page) == page
+
+
+def test_search_documents_make_the_bundle_the_whole_pages_make(content: Path, tmp_path: Path, monkeypatch) -> None:
+    """Pagefind given the search documents writes the same bundle, byte for byte, as given the whole pages:
+    the example portal's dataset and API pages, in both languages, with resources, reuses and discussions."""
+    site = _sharded_site(content, tmp_path, monkeypatch)
+    languages = ("fr", "en")
+    pages = {str(p.relative_to(site)): b"" for p in site.rglob("index.html")}
+    shards = search.plan(pages, languages, b"", 3)
+    assert len(shards) > 1 and any("dataservices/" in rel for shard in shards for rel in shard.pages)
+    bundles = {}
+    for name, document in (("documents", search.document), ("pages", lambda page: page)):
+        monkeypatch.setattr(search, "document", document)
+        scratch = tmp_path / f"scratch-{name}"
+        scratch.mkdir()
+        bundles[name] = tmp_path / f"bundle-{name}"
+        run = search.Indexing(search.pagefind_binary(), site, bundles[name], languages, shards, scratch=scratch)
+        search.finish(run)
+        staged = {str(p.relative_to(s)): p.stat().st_size for s in scratch.iterdir() for p in s.rglob("*.html")}
+        whole = sum((site / rel).stat().st_size for rel in staged)
+        assert sorted(staged) == sorted(rel for shard in shards for rel in shard.pages)
+        assert (sum(staged.values()) < whole / 2) == (name == "documents")
+    assert files_of(bundles["documents"]) == files_of(bundles["pages"])
+
+
+def test_a_rebuild_stages_its_shard_before_it_renders_on(
+    content: Path, tmp_path: Path, runs: Path, monkeypatch
+) -> None:
+    """The rebuild's shard is staged in the building thread: a thread making a system call per file while the
     build computes waits for the interpreter's lock after each, and Pagefind started seconds late."""
     site = _sharded_site(content, tmp_path, monkeypatch)
     threads = []
-    real_link = search._link_pages
+    real_stage = search._stage_pages
 
     def spy(*args):
         threads.append(threading.current_thread().name)
-        return real_link(*args)
+        return real_stage(*args)
 
-    monkeypatch.setattr(search, "_link_pages", spy)
+    monkeypatch.setattr(search, "_stage_pages", spy)
     _edit(content / ARBRES, "title: Arbres", "title: Les arbres")
     assert build(content, site).incremental
-    assert threads == [threading.main_thread().name]  # one shard, linked by the build itself
+    assert threads == [threading.main_thread().name]  # one shard, staged by the build itself
     assert files_of(site) == _full(content, tmp_path)
     assert "pagefind" in threads[1:] and threading.main_thread().name not in threads[1:]  # a full build's thread
 
 
-def test_the_shards_links_never_sit_in_the_site_even_while_a_slow_rm_deletes_them(
+def test_the_shards_documents_never_sit_in_the_site_even_while_a_slow_rm_deletes_them(
     content: Path, tmp_path: Path, runs: Path, monkeypatch
 ) -> None:
-    """The folders of links Pagefind reads are made outside the site and deleted by the detached ``rm`` (as a
+    """The folders of search documents Pagefind reads are made outside the site and deleted by the detached ``rm`` (as a
     50,000-dataset build's are): a site published right after the build holds none of them."""
     from generator import sink
 
