@@ -98,6 +98,9 @@ class SiteIndex:
         self.memo: Callable[[str], cache.Memo] | None = None  # the build's memos (export.tables uses one)
         # while a warm build computes keys: the content paths each key reads (see generator.quick)
         self.reads: list[str] | None = None
+        # organization -> its scope key (keys.organization_scope), computed once per build when not recording:
+        # its pages' keys, its exports' keys and the site dashboard each ask for it
+        self.scopes: dict[str, tuple] = {}
         self._digests(content_dir, digests or {})
         root = repo_root_of(content_dir)
         try:
@@ -131,6 +134,7 @@ class SiteIndex:
         only the digests of what holds the edited files are computed again.
         """
         self.content_digest = self._digest_of(self._paths)
+        self.scopes.clear()
         for owner in owners:
             prefix = self.owner_path(owner)
             start = bisect.bisect_left(self._paths, prefix)
