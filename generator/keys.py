@@ -180,12 +180,11 @@ def organization_scope(index: Any, org: Organization) -> Key:
     each time): the organization's dashboard page, its exports and the site dashboard each ask for it, and the
     5,000 scopes of a 50,000-dataset portal took 2.7 s each time. :meth:`SiteIndex.refresh` forgets them.
     """
-    scopes = getattr(index, "scopes", None)
-    if scopes is None or index.reads is not None:
+    if index.reads is not None:
         return _organization_scope(index, org)
-    found = scopes.get(org.slug)
+    found = index.scopes.get(org.slug)
     if found is None:
-        found = scopes[org.slug] = _organization_scope(index, org)
+        found = index.scopes[org.slug] = _organization_scope(index, org)
     return found
 
 
